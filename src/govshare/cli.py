@@ -1,0 +1,236 @@
+"""The `govshare` command: init, serve, demo, seed, worker-free operations for operators."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from govshare.config import Settings, get_settings
+from govshare.db import make_engine, make_sessionmaker, migrate, unit_of_work
+from govshare.kit.actor import Actor, Role
+from govshare.kit.errors import DomainError
+
+app = typer.Typer(help="govshare — 政务信息资源共享平台", no_args_is_help=True)
+workdays_app = typer.Typer(help="工作日历：节假日、调休与期限计算", no_args_is_help=True)
+audit_app = typer.Typer(help="审计链", no_args_is_help=True)
+app.add_typer(workdays_app, name="workdays")
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+def operator() -> Actor:
+    """The person at the server's console, acting with the platform's own authority."""
+    who = f"命令行:{getpass.getuser()}@{socket.gethostname()}"[:64]
+    return Actor(kind="cli", id=None, name=who, agency_id=None, agency_level="city",
+                 division_code=None, roles=frozenset(Role))
+
+
+def _sessions(settings: Settings):
+    return make_sessionmaker(make_engine(settings.effective_database_url))
+
+
+def _fail(exc: DomainError) -> None:
+    field = f"（字段 {exc.field}）" if exc.field else ""
+    console.print(f"[red]错误{field}：{exc.message}[/red]")
+    raise typer.Exit(2)
+
+
+@app.command()
+def init(admin_username: str = typer.Option("admin", help="第一个信息化主管部门管理员"),
+         admin_password: str = typer.Option(None, envvar="GOVSHARE_ADMIN_PASSWORD",
+                                            help="管理员密码（或环境变量 GOVSHARE_ADMIN_PASSWORD）"),
+         authority_name: str = typer.Option("广州市政务服务数据管理局"),
+         authority_credit_code: str = typer.Option(None, help="信息化主管部门的统一社会信用代码")):
+    """Create the database (migrations), the session secret and the first IT-authority admin."""
+    from govshare.ops import initialise
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _ = settings.effective_secret_key
+    migrate(settings.effective_database_url)
+    console.print(f"数据库已迁移到最新版本：{settings.effective_database_url}")
+    if admin_password is None:
+        admin_password = typer.prompt("管理员密码", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(_sessions(settings)) as session:
+            created = initialise(session, operator(), admin_username, admin_password,
+                                 authority_name, authority_credit_code)
+    except DomainError as exc:
+        _fail(exc)
+    console.print("已创建管理员 " + admin_username if created else "管理员已存在，未改动")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
+    """Serve the API and the web console."""
+    import uvicorn
+
+    uvicorn.run("govshare.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True)
+
+
+@app.command()
+def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据目录（每次重建）"),
+         host: str = "127.0.0.1", port: int = 8000, size: int = 0,
+         serve_it: bool = typer.Option(True, "--serve/--no-serve")):
+    """A fresh SQLite demo of Guangzhou, seeded and served on 127.0.0.1:8000."""
+    from govshare.demo import generator
+    from govshare.demo.seed import seed as seed_demo
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    os.environ["GOVSHARE_DATA_DIR"] = str(folder.resolve())
+    os.environ.pop("GOVSHARE_DATABASE_URL", None)
+    settings = Settings()
+    migrate(settings.effective_database_url)
+    with console.status("正在生成广州市演示数据…"), unit_of_work(_sessions(settings)) as session:
+        result = seed_demo(session, size=size, actor=operator())
+    _print_logins(host, port, result.users, generator.DEMO_PASSWORD)
+    if serve_it:
+        serve(host=host, port=port)
+
+
+def _print_logins(host: str, port: int, users, password: str) -> None:
+    table = Table(title=f"演示账号（密码均为 {password}）")
+    table.add_column("用户名")
+    table.add_column("角色")
+    for u in users:
+        table.add_row(u.username, u.what)
+    console.print(table)
+    console.print(f"打开 [bold]http://{host}:{port}/[/bold] 登录；接口文档在 http://{host}:{port}/docs")
+
+
+@app.command()
+def seed(size: int = typer.Option(100, help="额外生成的办事员数量")):
+    """Seed the configured database with the demo city (idempotent), plus SIZE clerks."""
+    from govshare.demo.seed import seed as seed_demo
+
+    settings = get_settings()
+    with Progress(console=console) as progress, unit_of_work(_sessions(settings)) as session:
+        task = progress.add_task("生成演示数据", total=size)
+        result = seed_demo(session, size=size, actor=operator(),
+                           progress=lambda n: progress.advance(task, n))
+    console.print(f"机关 {len(result.agencies)} 个，演示账号 {len(result.users)} 个，"
+                  f"办事员 {result.clerks} 个")
+
+
+@workdays_app.command("show")
+def workdays_show(year: int = typer.Argument(..., help="年份")):
+    """List a year's holidays and make-up workdays, with who entered them."""
+    from govshare.workdays import service
+
+    with unit_of_work(_sessions(get_settings())) as session:
+        view = service.year_view(session, operator(), year)
+    if not view.known:
+        console.print(f"[yellow]{year} 年放假安排尚未录入：期限按周末推算（暂定）[/yellow]")
+    table = Table(title=f"{year} 年节假日与调休")
+    for col in ("日期", "安排", "名称", "来源"):
+        table.add_column(col)
+    for d in view.days:
+        table.add_row(d.day.isoformat(), "上班" if d.is_working_day else "放假", d.name,
+                      f"人工：{d.entered_by}" if d.source == "override" else d.source)
+    console.print(table)
+
+
+@workdays_app.command("set")
+def workdays_set(day: str = typer.Argument(..., help="日期 YYYY-MM-DD"),
+                 kind: str = typer.Argument(..., help="holiday 或 workday"),
+                 name: str = typer.Option("", help="名称，如“春节”")):
+    """Declare DAY a holiday or a workday (overrides the built-in calendar)."""
+    from govshare.workdays import service
+
+    if kind not in ("holiday", "workday"):
+        _fail(DomainError("kind 只能是 holiday 或 workday", field="kind"))
+    try:
+        with unit_of_work(_sessions(get_settings())) as session:
+            service.set_day(session, operator(), _date(day), kind == "workday", name)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{day} 已设为{'上班' if kind == 'workday' else '放假'}")
+
+
+@workdays_app.command("clear")
+def workdays_clear(day: str):
+    """Remove the override of DAY."""
+    from govshare.workdays import service
+
+    try:
+        with unit_of_work(_sessions(get_settings())) as session:
+            service.clear_day(session, operator(), _date(day))
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{day} 的人工设定已删除")
+
+
+@workdays_app.command("declare")
+def workdays_declare(year: int):
+    """Confirm YEAR's holidays are fully entered: its deadlines stop being provisional."""
+    from govshare.workdays import service
+
+    try:
+        with unit_of_work(_sessions(get_settings())) as session:
+            service.declare_year(session, operator(), year)
+    except DomainError as exc:
+        _fail(exc)
+    console.print(f"{year} 年放假安排已确认")
+
+
+@workdays_app.command("deadline")
+def workdays_deadline(start: str, days: int):
+    """The date DAYS working days after START."""
+    from govshare.workdays import service
+
+    try:
+        with unit_of_work(_sessions(get_settings())) as session:
+            d = service.add_working_days(session, _date(start), days)
+    except DomainError as exc:
+        _fail(exc)
+    mark = "（暂定：期间有尚未录入放假安排的年份）" if d.provisional else ""
+    console.print(f"{start} 起 {days} 个工作日：{d.due_date.isoformat()}{mark}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(DomainError(f"日期“{text}”不是 YYYY-MM-DD 格式", field="day"))
+        raise
+
+
+@audit_app.command("verify")
+def audit_verify():
+    """Check the audit chain; exit 1 and name the first bad row if anything was tampered with."""
+    from govshare.evidence import service
+
+    with unit_of_work(_sessions(get_settings())) as session:
+        report = service.verify_chain(session, operator())
+    if report.ok:
+        console.print(f"[green]审计链完好：共 {report.checked} 条记录，逐条校验通过[/green]")
+        return
+    console.print(f"[red]审计链被破坏：第 {report.position} 条（{report.problem}）。"
+                  f"{report.detail}[/red]")
+    raise typer.Exit(1)
+
+
+@app.command()
+def compliance(results: Path = typer.Option(Path("build/req-results.json")),
+               requirements: Path = typer.Option(Path("../shared/requirements.md")),
+               out: Path = typer.Option(Path("docs/compliance.md"))):
+    """Print the requirement → tests → result matrix and write docs/compliance.md."""
+    from govshare.ops import compliance_matrix
+
+    text, missing = compliance_matrix(requirements, results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    console.print(text)
+    console.print(f"已写入 {out}；尚无通过测试的需求 {len(missing)} 项")

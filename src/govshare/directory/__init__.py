@@ -1,0 +1,2 @@
+"""Directory (目录): administrative divisions, agencies, the persons responsible for sharing,
+users, roles and API clients."""

@@ -1,0 +1,3 @@
+"""Evidence (证据): the append-only, hash-chained audit log. Imports no other domain."""
+
+from govshare.evidence.chain import record  # noqa: F401

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from govshare.evidence import service
+from govshare.evidence.schemas import AuditEventRead, ChainReportRead
+from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute
+from govshare.kit.pagination import PageRequest
+from govshare.kit.schemas import PageRead
+
+router = APIRouter(prefix="/api/v1/audit", tags=["evidence 审计"], route_class=TransactionalRoute)
+
+
+@router.get("/events", response_model=PageRead[AuditEventRead])
+def search_events(db: DbSession, actor: CurrentActor, agency_id: int | None = None,
+                  event_type: str | None = None, actor_name: str | None = None,
+                  since: datetime | None = None, until: datetime | None = None,
+                  limit: int = 50, offset: int = 0):
+    """Search the audit trail (GD-31)."""
+    flt = service.AuditFilter(agency_id, event_type, actor_name, since, until)
+    return service.search_events(db, actor, flt, PageRequest(limit, offset))
+
+
+@router.get("/verify", response_model=ChainReportRead)
+def verify(db: DbSession, actor: CurrentActor):
+    """Verify the hash chain end to end (GZ-26)."""
+    return ChainReportRead(**asdict(service.verify_chain(db, actor)))

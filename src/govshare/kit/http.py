@@ -1,0 +1,133 @@
+"""HTTP plumbing shared by every domain's API and pages, with no domain knowledge.
+
+- `TransactionalRoute`: the request owns the transaction. The session is committed after the
+  endpoint returns and before the response leaves; any error rolls everything back, so a failed
+  request writes nothing.
+- Problem details (RFC 9457) for every error, with a stable `code`.
+- `current_actor`: resolved by the function the application installs (directory's), so that
+  lower domains need not import the directory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from govshare.kit.actor import Actor
+from govshare.kit.errors import DomainError, Unauthenticated
+
+log = logging.getLogger("govshare.http")
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            session: Session = request.app.state.sessionmaker()
+            request.state.db = session
+            try:
+                response = await handler(request)
+                if response.status_code < 400:
+                    await run_in_threadpool(session.commit)
+                else:
+                    await run_in_threadpool(session.rollback)
+                return response
+            except BaseException:
+                await run_in_threadpool(session.rollback)
+                raise
+            finally:
+                await run_in_threadpool(session.close)
+
+        return run
+
+
+def get_session(request: Request) -> Session:
+    return request.state.db
+
+
+def current_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+    actor = request.app.state.resolve_actor(request, session)
+    if actor is None:
+        raise Unauthenticated("需要登录或提供有效的接口令牌", code="unauthenticated")
+    return actor
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"urn:govshare:problem:{code}", "title": title, "status": status,
+            "detail": detail, "code": code}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+TITLES = {400: "请求有误", 401: "未认证", 403: "无权操作", 404: "未找到", 409: "冲突",
+          422: "输入不符合规则", 503: "服务暂不可用"}
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> JSONResponse:
+    return problem(exc.status, exc.code, TITLES.get(exc.status, "错误"), exc.message,
+                   field=exc.field, rule=exc.rule)
+
+
+def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "rule": e["type"],
+               "message": e["msg"]} for e in exc.errors()]
+    first = errors[0] if errors else {"field": None, "message": ""}
+    return problem(422, "invalid_input", TITLES[422],
+                   f"字段“{first['field']}”不符合规则：{first['message']}",
+                   field=first["field"], errors=errors)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return problem(exc.status_code, code, TITLES.get(exc.status_code, "错误"), str(exc.detail))
+
+
+def database_error_handler(request: Request, exc: DBAPIError) -> JSONResponse:
+    log.error("database unavailable: %s", exc)
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        return problem(503, "database_unavailable", TITLES[503],
+                       "数据库暂时无法访问，本次请求未写入任何数据，请稍后重试")
+    return problem(500, "database_error", "内部错误", "数据库操作失败，本次请求未写入任何数据")
+
+
+def install_problem_handlers(app) -> None:
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(DBAPIError, database_error_handler)
+
+
+def page_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+    """For console pages: the signed-in actor, kept on the request for the layout."""
+    actor = current_actor(request, session)
+    request.state.actor = actor
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+async def csrf_form(request: Request) -> dict:
+    """The posted form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    request.app.state.check_csrf(request, str(form.get("csrf_token", "")))
+    return dict(form)
+
+
+CheckedForm = Annotated[dict, Depends(csrf_form)]

@@ -1,0 +1,105 @@
+"""The web application: API under /api/v1, console pages, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+
+from govshare import __version__
+from govshare.config import Settings, get_settings
+from govshare.db import make_engine, make_sessionmaker
+from govshare.directory import api as directory_api
+from govshare.directory import auth
+from govshare.directory import web as directory_web
+from govshare.evidence import api as evidence_api
+from govshare.evidence import web as evidence_web
+from govshare.kit.errors import DomainError, Unauthenticated
+from govshare.kit.http import domain_error_handler, install_problem_handlers
+from govshare.kit.pages import make_templates, render
+from govshare.workdays import api as workdays_api
+from govshare.workdays import web as workdays_web
+
+STATIC = Path(__file__).parent / "static"
+API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router]
+WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="govshare 政务信息资源共享平台 API", version=__version__,
+                  description="广州市政务信息资源共享平台的接口。错误以 RFC 9457 problem details 返回，"
+                              "含稳定的 `code` 字段。")
+    engine = make_engine(settings.effective_database_url,
+                         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = make_templates()
+    app.state.resolve_actor = auth.resolve_actor
+    app.state.csrf_token = auth.csrf_token
+    app.state.check_csrf = auth.check_csrf
+    install_problem_handlers(app)
+    app.add_exception_handler(DomainError, _error_for_people)
+    _install_metrics(app)
+    app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key,
+                       session_cookie="govshare_session", max_age=settings.session_max_age_seconds,
+                       same_site="lax", https_only=settings.cookie_secure)
+    for router in API_ROUTERS + WEB_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["ops"])
+    return app
+
+
+def _error_for_people(request: Request, exc: DomainError) -> Response:
+    """API callers get problem details; people in the console get a page in Chinese."""
+    if request.url.path.startswith("/api/"):
+        return domain_error_handler(request, exc)
+    if isinstance(exc, Unauthenticated):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(request, "error.html", status_code=exc.status, error=exc)
+
+
+def _healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability."""
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up", "version": __version__})
+
+
+def _install_metrics(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter("govshare_http_requests_total", "HTTP requests",
+                       ["method", "route", "status"], registry=registry)
+    latency = Histogram("govshare_http_request_seconds", "HTTP request latency",
+                        ["method", "route"], registry=registry)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        requests.labels(request.method, path, response.status_code).inc()
+        latency.labels(request.method, path).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

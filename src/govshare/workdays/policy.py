@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from govshare.kit.actor import Actor
+from govshare.kit.errors import Forbidden
+
+
+def can_view_calendar(actor: Actor) -> None:
+    if actor.kind == "anonymous":
+        raise Forbidden("请先登录")
+
+
+def can_edit_calendar(actor: Actor) -> None:
+    # One calendar for the whole city: only the city IT authority enters holidays.
+    if not actor.is_city_it_authority:
+        raise Forbidden("只有市信息化主管部门可以维护工作日历")

@@ -38,12 +38,14 @@ MIN_PASSWORD = 10
 TOKEN_PREFIX = "gs"
 
 
+@system_use("builds the actor that policies are then asked about")
 def actor_for_user(user: User) -> Actor:
     return Actor(kind="user", id=user.id, name=user.display_name, agency_id=user.agency_id,
                  agency_level=user.agency.level, division_code=user.agency.division_code,
                  roles=frozenset(Role(r) for r in user.roles))
 
 
+@system_use("builds the actor that policies are then asked about")
 def actor_for_client(client: ApiClient) -> Actor:
     return Actor(kind="api_client", id=client.id, name=client.name, agency_id=client.agency_id,
                  agency_level=client.agency.level, division_code=client.agency.division_code,

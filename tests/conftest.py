@@ -195,6 +195,14 @@ def make_client(d: Db, tmp_path) -> TestClient:
 
 
 @pytest.fixture
+def blank_url(request, engine_name, tmp_path):
+    """The URL of a database with nothing in it yet (not even the migrations), on each engine."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    return _pg_create(request.getfixturevalue("pg_admin"))
+
+
+@pytest.fixture
 def app_client(db, tmp_path):
     client = make_client(db, tmp_path)
     yield client

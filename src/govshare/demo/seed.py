@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from govshare.demo import generator
 from govshare.directory import account_service, service
-from govshare.directory.models import Agency
+from govshare.directory.models import Agency, User
 from govshare.kit.actor import SYSTEM, Actor
 
 
@@ -56,8 +56,6 @@ def _agencies(session: Session, actor: Actor) -> dict[str, int]:
 
 def _user(session: Session, actor: Actor, username: str, name: str, agency_id: int,
           roles: tuple[str, ...]) -> None:
-    from govshare.directory.models import User
-
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         return
     account_service.create_user(session, actor, account_service.UserDraft(

@@ -19,6 +19,16 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from govshare import __version__
+from govshare.catalog import (
+    api_entries,
+    api_io,
+    api_search,
+    api_versions,
+    web_entries,
+    web_io,
+    web_search,
+    web_versions,
+)
 from govshare.config import Settings, get_settings
 from govshare.db import make_engine, make_sessionmaker
 from govshare.directory import api as directory_api
@@ -33,8 +43,10 @@ from govshare.workdays import api as workdays_api
 from govshare.workdays import web as workdays_web
 
 STATIC = Path(__file__).parent / "static"
-API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router]
-WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router]
+API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router,
+               api_entries.router, api_versions.router, api_search.router, api_io.router]
+WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
+               web_entries.router, web_versions.router, web_search.router, web_io.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

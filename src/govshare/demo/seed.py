@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare.demo import generator
+from govshare.catalog import base_service, entry_service
+from govshare.catalog.models import Entry
+from govshare.demo import catalog_data, generator
 from govshare.directory import account_service, service
 from govshare.directory.models import Agency, User
-from govshare.kit.actor import SYSTEM, Actor
+from govshare.kit.actor import SYSTEM, Actor, Role
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class SeedResult:
     agencies: dict[str, int]  # demo key -> agency id
     users: list[generator.DemoUser]
     clerks: int
+    entries: dict[str, int]  # entry name -> id
 
 
 def seed(session: Session, size: int = 0, actor: Actor = SYSTEM,
@@ -35,7 +38,8 @@ def seed(session: Session, size: int = 0, actor: Actor = SYSTEM,
         _user(session, actor, f"clerk{i + 1:05d}", f"办事员{i + 1}", ids[key], ("agency_staff",))
         if progress:
             progress(1)
-    return SeedResult(ids, generator.users(), size)
+    entries = _catalog(session, ids)
+    return SeedResult(ids, generator.users(), size, entries)
 
 
 def _agencies(session: Session, actor: Actor) -> dict[str, int]:
@@ -61,3 +65,28 @@ def _user(session: Session, actor: Actor, username: str, name: str, agency_id: i
     account_service.create_user(session, actor, account_service.UserDraft(
         username=username, display_name=name, password=generator.DEMO_PASSWORD,
         agency_id=agency_id, roles=roles))
+
+
+def _agency_actor(session: Session, agency_id: int, *roles: Role) -> Actor:
+    agency = session.get(Agency, agency_id)
+    return Actor(kind="system", id=None, name=f"演示数据（{agency.name}）", agency_id=agency.id,
+                 agency_level=agency.level, division_code=agency.division_code,
+                 roles=frozenset(roles))
+
+
+def _catalog(session: Session, ids: dict[str, int]) -> dict[str, int]:
+    """The base-information catalog and one filed entry per demo resource (GZ-7, GZ-11, GZ-14)."""
+    if session.scalar(select(Entry.id).limit(1)) is not None:
+        return {e.name: e.id for e in session.scalars(select(Entry))}
+    city_it = _agency_actor(session, ids["it"], Role.IT_AUTHORITY)
+    for code, name, group, owner in catalog_data.BASE_ITEMS:
+        base_service.define_base_item(session, city_it, code, name, group, ids[owner])
+    filed = {}
+    for owner, draft in catalog_data.ENTRIES:
+        staff = _agency_actor(session, ids[owner], Role.AGENCY_STAFF, Role.AGENCY_ADMIN)
+        entry = entry_service.draft_entry(session, staff, ids[owner], draft)
+        entry_service.record_review(session, staff, entry.id, "passed", "不含国家秘密")
+        entry_service.submit_entry(session, staff, entry.id)
+        entry_service.file_entry(session, city_it, entry.id)
+        filed[entry.name] = entry.id
+    return filed

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from govshare.kit.http import TransactionalRoute
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)

@@ -119,6 +119,20 @@ def list_users(session: Session, actor: Actor, page: PageRequest,
     return paginate(session, stmt, page)
 
 
+@dataclass(frozen=True)
+class UserAdministration:
+    agencies: list[Agency]  # where the actor may create users
+    roles: list[Role]  # the roles it may grant there
+
+
+def user_administration(session: Session, actor: Actor) -> UserAdministration:
+    """What the actor may do on the users page; someone who administers no agency is refused."""
+    policy.can_administer_users(actor)
+    stmt = scope.restrict_to_governed(select(Agency), actor).order_by(
+        Agency.level.desc(), Agency.division_code, Agency.id)
+    return UserAdministration(list(session.scalars(stmt)), policy.grantable_roles(actor))
+
+
 def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     """Stop a user from signing in; open sessions end."""
     user = session.get(User, user_id)
@@ -132,7 +146,7 @@ def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
-def change_password(session: Session, actor: Actor, user_id: int, old: str, new: str) -> None:
+def change_password(session: Session, actor: Actor, user_id: int, old: str, new: str) -> User:
     """A user changes their own password; other sessions of the user end."""
     policy.can_change_own_password(actor, user_id)
     user = session.get(User, user_id)
@@ -143,6 +157,7 @@ def change_password(session: Session, actor: Actor, user_id: int, old: str, new:
     user.session_version += 1
     session.flush()
     evidence.record(session, PasswordChanged(user_id=user.id, agency_id=user.agency_id), actor)
+    return user
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -45,6 +45,18 @@ def can_manage_users(actor: Actor, agency: Agency) -> None:
     can_manage_agency(actor, agency)
 
 
+def can_administer_users(actor: Actor) -> None:
+    if not actor.has(Role.IT_AUTHORITY, Role.AGENCY_ADMIN):
+        raise Forbidden("只有机关管理员或信息化主管部门可以管理用户")
+
+
+def grantable_roles(actor: Actor) -> list[Role]:
+    """The roles the actor may hand out in the agencies it administers, in display order."""
+    if actor.has(Role.IT_AUTHORITY):
+        return list(Role)
+    return [r for r in Role if r in AGENCY_GRANTABLE]
+
+
 def can_grant_roles(actor: Actor, agency: Agency, roles: set[Role]) -> None:
     can_manage_users(actor, agency)
     if not governs(actor, agency) and not roles <= AGENCY_GRANTABLE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -14,7 +15,7 @@ from govshare.directory import policy
 from govshare.directory.events import AgencyRegistered, DivisionsLoaded, ResponsiblePersonAppointed
 from govshare.directory.models import Agency, Division
 from govshare.kit.actor import Actor
-from govshare.kit.errors import Conflict, InvalidInput, NotFound
+from govshare.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.kit.identifiers import normalise_credit_code
 from govshare.kit.pagination import Page, PageRequest, paginate
 from govshare.kit.system import system_use
@@ -134,6 +135,37 @@ def get_agency(session: Session, actor: Actor, agency_id: int) -> Agency:
     if agency is None:
         raise NotFound(f"机关 {agency_id} 不存在")
     return agency
+
+
+@dataclass(frozen=True)
+class AgencyRights:
+    """What the actor may do with one agency, so that pages offer only what will succeed."""
+
+    manage: bool  # appoint the responsible person, manage its users
+    api_clients: bool
+
+
+def agency_rights(actor: Actor, agency: Agency) -> AgencyRights:
+    """The actor's rights on an agency, asked of the policy."""
+    return AgencyRights(manage=_allowed(lambda: policy.can_manage_agency(actor, agency)),
+                        api_clients=_allowed(lambda: policy.can_view_api_clients(actor, agency)))
+
+
+def _allowed(check: Callable[[], None]) -> bool:
+    try:
+        check()
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def registrable_divisions(session: Session, actor: Actor) -> list[Division]:
+    """The city and district divisions in which the actor may register agencies."""
+    policy.can_register_agency(actor, actor.division_code or "")
+    stmt = select(Division).where(Division.level.in_(LEVELS)).order_by(Division.code)
+    if actor.agency_level != "city":
+        stmt = stmt.where(Division.code == actor.division_code)
+    return list(session.scalars(stmt))
 
 
 def appoint_responsible_person(session: Session, actor: Actor, agency_id: int, name: str,

@@ -58,34 +58,36 @@ class WorkCalendar:
         """The `days`-th working day after `start` (the start day itself is not counted, as in
         administrative time limits). Zero days: `start` if it is a working day, else the next."""
         _check_span(days, "days")
-        step = 1 if days >= 0 else -1
-        remaining, day, provisional = abs(days), start, not self.knows_year(start.year)
         if days == 0:
-            while not self.is_working_day(day):
-                day = _shift(day, 1)
-                provisional = provisional or not self.knows_year(day.year)
-            return Deadline(day, provisional)
+            due = start
+            while not self.is_working_day(due):
+                due = _shift(due, 1)
+            return Deadline(due, self._leans_on_guesswork(start, due))
+        step, remaining, due = (1 if days > 0 else -1), abs(days), start
         while remaining:
-            day = _shift(day, step)
-            provisional = provisional or not self.knows_year(day.year)
-            if self.is_working_day(day):
-                remaining -= 1
-        return Deadline(day, provisional)
+            due = _shift(due, step)
+            remaining -= self.is_working_day(due)
+        # The start day itself was never consulted, so only the days after it decide.
+        return Deadline(due, self._leans_on_guesswork(start + timedelta(days=step), due))
 
     def working_days_between(self, start: date, end: date) -> Count:
         """Working days after `start` up to and including `end`; negative when `end` is earlier
         (a deadline already past)."""
         if end == start:
-            return Count(0, not self.knows_year(start.year))
+            return Count(0, False)
         lo, hi, sign = (start, end, 1) if end > start else (end, start, -1)
         if (hi - lo).days > MAX_SPAN * 2:
-            raise InvalidInput("日期相隔太远", field="end", rule="range")
-        n, day, provisional = 0, lo, False
-        while day < hi:
-            day += timedelta(days=1)
-            provisional = provisional or not self.knows_year(day.year)
-            n += self.is_working_day(day)
-        return Count(sign * n, provisional)
+            raise InvalidInput("两个日期相隔太远，无法计算", field="end", rule="range")
+        first = lo + timedelta(days=1)
+        n = sum(self.is_working_day(date.fromordinal(o))
+                for o in range(first.toordinal(), hi.toordinal() + 1))
+        return Count(sign * n, self._leans_on_guesswork(first, hi))
+
+    def _leans_on_guesswork(self, a: date, b: date) -> bool:
+        """Whether a year between the two days (inclusive, either order) is unknown, so that the
+        answer rests on weekends alone there."""
+        lo, hi = sorted((a.year, b.year))
+        return any(not self.knows_year(y) for y in range(lo, hi + 1))
 
 
 def _shift(day: date, step: int) -> date:

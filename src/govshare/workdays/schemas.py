@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -29,7 +29,7 @@ class DayRead(BaseModel):
 
 class DaySet(BaseModel):
     kind: str = Field(description="holiday（放假）或 workday（上班，含调休）")
-    name: str = Field("", description="例如“春节”“国庆节调休”")
+    name: str = Field("", max_length=64, description="例如“春节”“国庆节调休”")
 
 
 class CalendarDayRead(BaseModel):
@@ -37,7 +37,8 @@ class CalendarDayRead(BaseModel):
     is_working_day: bool
     source: str
     name: str
-    entered_by: str | None
+    entered_by: str | None = Field(description="人工设定者；内置或周末规则时为空")
+    entered_at: datetime | None = None
 
 
 class YearRead(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +16,9 @@ from govshare.workdays import policy
 from govshare.workdays.calendar import LIBRARY_YEARS, Count, Deadline, WorkCalendar
 from govshare.workdays.events import HolidayYearDeclared, WorkdayCleared, WorkdaySet
 from govshare.workdays.models import DayOverride, DeclaredYear
+
+NAME_MAX = 64  # the column's width
+VIEW_YEARS = range(1900, 9999)  # the year view needs 31 December of the year to exist
 
 
 @system_use("every domain computes deadlines; reading the calendar reveals nothing")
@@ -40,8 +43,11 @@ def set_day(session: Session, actor: Actor, day: date, is_working_day: bool,
             name: str = "") -> DayOverride:
     """Declare a day a holiday or a (make-up) workday, overriding the library."""
     policy.can_edit_calendar(actor)
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"名称不能超过 {NAME_MAX} 个字", field="name", rule="max_length")
     row = session.get(DayOverride, day) or DayOverride(day=day)
-    row.is_working_day, row.name = is_working_day, name.strip()
+    row.is_working_day, row.name = is_working_day, name
     row.entered_by_name, row.entered_by_id = actor.name, actor.id
     session.add(row)
     session.flush()
@@ -84,6 +90,7 @@ class CalendarDay:
     source: str  # "override", "library" or "weekday-rule"
     name: str
     entered_by: str | None
+    entered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,8 +104,9 @@ class YearView:
 def year_view(session: Session, actor: Actor, year: int) -> YearView:
     """The holidays and make-up workdays of a year, and who entered them."""
     policy.can_view_calendar(actor)
-    if not 1900 <= year <= 9998:
-        raise InvalidInput("年份超出范围", field="year", rule="range")
+    if year not in VIEW_YEARS:
+        raise InvalidInput(f"年份须在 {VIEW_YEARS[0]} 至 {VIEW_YEARS[-1]} 之间",
+                           field="year", rule="range")
     cal = calendar(session)
     entries = {o.day: o for o in session.scalars(select(DayOverride).where(
         DayOverride.day >= date(year, 1, 1), DayOverride.day <= date(year, 12, 31)))}
@@ -113,7 +121,8 @@ def _special_day(cal: WorkCalendar, day: date, entries: dict) -> CalendarDay | N
     working, weekday = cal.is_working_day(day), day.weekday() < 5
     entry = entries.get(day)
     if entry is not None:
-        return CalendarDay(day, working, "override", entry.name, entry.entered_by_name)
+        return CalendarDay(day, working, "override", entry.name, entry.entered_by_name,
+                           entry.entered_at)
     if working == weekday:
         return None
     source = "library" if day.year in LIBRARY_YEARS else "weekday-rule"

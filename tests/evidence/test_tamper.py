@@ -81,8 +81,16 @@ def append_forged_row(db, rows):
     return len(rows) + 1, "inserted"
 
 
+def empty_the_table(db, rows):
+    """TRUNCATE fires no row trigger on PostgreSQL; SQLite has only DELETE without WHERE."""
+    statement = "TRUNCATE evidence_audit_event" if db.engine_name == "postgresql" else \
+        "DELETE FROM evidence_audit_event"
+    Attacker(db).sql(statement)
+    return 1, "deleted"
+
+
 TAMPERING = [alter_payload, delete_middle_row, delete_last_row, insert_forged_row_and_renumber,
-             swap_two_rows, rewrite_and_rehash_a_row, append_forged_row]
+             swap_two_rows, rewrite_and_rehash_a_row, append_forged_row, empty_the_table]
 
 
 def _cli_verify(db, tmp_path):

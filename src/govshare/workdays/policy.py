@@ -9,7 +9,11 @@ def can_view_calendar(actor: Actor) -> None:
         raise Forbidden("请先登录")
 
 
-def can_edit_calendar(actor: Actor) -> None:
+def may_edit_calendar(actor: Actor) -> bool:
     # One calendar for the whole city: only the city IT authority enters holidays.
-    if not actor.is_city_it_authority:
+    return actor.is_city_it_authority
+
+
+def can_edit_calendar(actor: Actor) -> None:
+    if not may_edit_calendar(actor):
         raise Forbidden("只有市信息化主管部门可以维护工作日历")

@@ -14,7 +14,7 @@ from govshare import evidence
 from govshare.directory import policy
 from govshare.directory.events import AgencyRegistered, DivisionsLoaded, ResponsiblePersonAppointed
 from govshare.directory.models import Agency, Division
-from govshare.kit.actor import Actor
+from govshare.kit.actor import Actor, Role
 from govshare.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.kit.identifiers import normalise_credit_code
 from govshare.kit.pagination import Page, PageRequest, paginate
@@ -143,11 +143,14 @@ class AgencyRights:
 
     manage: bool  # appoint the responsible person, manage its users
     api_clients: bool
+    roles: tuple[Role, ...]  # the roles it may grant there, in display order
 
 
 def agency_rights(actor: Actor, agency: Agency) -> AgencyRights:
     """The actor's rights on an agency, asked of the policy."""
-    return AgencyRights(manage=_allowed(lambda: policy.can_manage_agency(actor, agency)),
+    manage = _allowed(lambda: policy.can_manage_agency(actor, agency))
+    roles = tuple(policy.grantable_roles(actor)) if manage else ()
+    return AgencyRights(manage=manage, roles=roles,
                         api_clients=_allowed(lambda: policy.can_view_api_clients(actor, agency)))
 
 

@@ -15,7 +15,7 @@ from govshare.catalog import cli as catalog_cli
 from govshare.config import Settings, get_settings
 from govshare.db import migrate, unit_of_work
 from govshare.kit.cli import console, fail, operator, sessions
-from govshare.kit.errors import DomainError
+from govshare.kit.errors import DomainError, InvalidInput
 
 app = typer.Typer(help="govshare — 政务信息资源共享平台", no_args_is_help=True)
 workdays_app = typer.Typer(help="工作日历：节假日、调休与期限计算", no_args_is_help=True)
@@ -118,51 +118,58 @@ def workdays_show(year: int = typer.Argument(..., help="年份")):
     """List a year's holidays and make-up workdays, with who entered them."""
     from govshare.workdays import service
 
-    with unit_of_work(_sessions(get_settings())) as session:
-        view = service.year_view(session, operator(), year)
+    try:
+        with unit_of_work(_sessions(get_settings())) as session:
+            view = service.year_view(session, operator(), year)
+    except DomainError as exc:
+        _fail(exc)
     if not view.known:
-        console.print(f"[yellow]{year} 年放假安排尚未录入：期限按周末推算（暂定）[/yellow]")
+        console.print(f"[yellow]{year} 年放假安排尚未录入并确认：期限按周末推算（暂定）[/yellow]")
+    elif view.declared_by:
+        console.print(f"{year} 年放假安排由 {view.declared_by} 录入并确认")
     table = Table(title=f"{year} 年节假日与调休")
     for col in ("日期", "安排", "名称", "来源"):
         table.add_column(col)
+    sources = {"library": "国务院通知", "weekday-rule": "周末规则"}
     for d in view.days:
         table.add_row(d.day.isoformat(), "上班" if d.is_working_day else "放假", d.name,
-                      f"人工：{d.entered_by}" if d.source == "override" else d.source)
+                      f"人工：{d.entered_by}" if d.source == "override" else sources[d.source])
     console.print(table)
 
 
 @workdays_app.command("set")
 def workdays_set(day: str = typer.Argument(..., help="日期 YYYY-MM-DD"),
-                 kind: str = typer.Argument(..., help="holiday 或 workday"),
-                 name: str = typer.Option("", help="名称，如“春节”")):
+                 kind: str = typer.Argument(..., help="holiday（放假）或 workday（上班、调休）"),
+                 name: str = typer.Option("", help="名称，如“春节”“国庆节调休”")):
     """Declare DAY a holiday or a workday (overrides the built-in calendar)."""
     from govshare.workdays import service
 
-    if kind not in ("holiday", "workday"):
-        _fail(DomainError("kind 只能是 holiday 或 workday", field="kind"))
     try:
+        if kind not in ("holiday", "workday"):
+            raise InvalidInput(f"“{kind}”不对：只能是 holiday 或 workday", field="kind")
         with unit_of_work(_sessions(get_settings())) as session:
-            service.set_day(session, operator(), _date(day), kind == "workday", name)
+            service.set_day(session, operator(), _day(day, "day"), kind == "workday", name)
     except DomainError as exc:
         _fail(exc)
-    console.print(f"{day} 已设为{'上班' if kind == 'workday' else '放假'}")
+    named = f"（{name.strip()}）" if name.strip() else ""
+    console.print(f"{day} 已设为{'上班' if kind == 'workday' else '放假'}{named}")
 
 
 @workdays_app.command("clear")
-def workdays_clear(day: str):
+def workdays_clear(day: str = typer.Argument(..., help="日期 YYYY-MM-DD")):
     """Remove the override of DAY."""
     from govshare.workdays import service
 
     try:
         with unit_of_work(_sessions(get_settings())) as session:
-            service.clear_day(session, operator(), _date(day))
+            service.clear_day(session, operator(), _day(day, "day"))
     except DomainError as exc:
         _fail(exc)
     console.print(f"{day} 的人工设定已删除")
 
 
 @workdays_app.command("declare")
-def workdays_declare(year: int):
+def workdays_declare(year: int = typer.Argument(..., help="年份")):
     """Confirm YEAR's holidays are fully entered: its deadlines stop being provisional."""
     from govshare.workdays import service
 
@@ -171,29 +178,32 @@ def workdays_declare(year: int):
             service.declare_year(session, operator(), year)
     except DomainError as exc:
         _fail(exc)
-    console.print(f"{year} 年放假安排已确认")
+    console.print(f"{year} 年放假安排已确认，涉及该年的期限不再是暂定")
 
 
 @workdays_app.command("deadline")
-def workdays_deadline(start: str, days: int):
+def workdays_deadline(start: str = typer.Argument(..., help="起算日 YYYY-MM-DD（当天不计）"),
+                      days: int = typer.Argument(..., help="工作日数")):
     """The date DAYS working days after START."""
+    from govshare.kit.pages import cn_date
     from govshare.workdays import service
 
     try:
         with unit_of_work(_sessions(get_settings())) as session:
-            d = service.add_working_days(session, _date(start), days)
+            d = service.add_working_days(session, _day(start, "start"), days)
     except DomainError as exc:
         _fail(exc)
-    mark = "（暂定：期间有尚未录入放假安排的年份）" if d.provisional else ""
-    console.print(f"{start} 起 {days} 个工作日：{d.due_date.isoformat()}{mark}")
+    mark = "（暂定：期间有尚未录入放假安排的年份，按周末推算）" if d.provisional else ""
+    console.print(f"{start} 起 {days} 个工作日：{d.due_date.isoformat()} {cn_date(d.due_date)}{mark}",
+                  soft_wrap=True)
 
 
-def _date(text: str) -> date:
+def _day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(DomainError(f"日期“{text}”不是 YYYY-MM-DD 格式", field="day"))
-        raise
+        raise InvalidInput(f"日期“{text}”不是 YYYY-MM-DD 格式", field=field,
+                           rule="date") from None
 
 
 @audit_app.command("verify")

@@ -1,9 +1,15 @@
 """Every domain's models, imported so that Alembic and the tests see the whole schema."""
 
 from govshare.catalog import models as catalog_models  # noqa: F401
+from govshare.catalog import search_models
 from govshare.db import Base
 from govshare.directory import models as directory_models  # noqa: F401
 from govshare.evidence import models as evidence_models  # noqa: F401
 from govshare.workdays import models as workdays_models  # noqa: F401
 
 metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: the catalog's full-text index is engine-specific DDL (migration 0003)."""
+    return not (type_ == "table" and reflected and search_models.is_engine_specific(name))

@@ -3,14 +3,14 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from govshare.models import metadata
+from govshare.models import include_object, metadata
 
 config = context.config
 
 
 def run_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -28,7 +28,8 @@ def run_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode: SQLite can only ALTER a table by copying it.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

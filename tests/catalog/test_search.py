@@ -325,7 +325,8 @@ def test_search_page_lists_hits_with_labels_and_links(published, signed_in):
     r = client.get("/catalog/search", params={"q": "婚姻", "share_type": "conditional"})
     assert r.status_code == 200
     page = r.text
-    assert "目录检索" in page and "<mark>婚姻</mark>登记信息" in page
+    assert "<h1>目录检索</h1>" in page and "<mark>婚姻</mark>登记信息" in page
+    assert '<a href="/catalog/search" aria-current="page">目录检索</a>' in page  # the nav link
     with published.session() as s:
         entry_id = s.scalar(select(Entry.id).where(Entry.name == "婚姻登记信息"))
     assert f'href="/catalog/entries/{entry_id}"' in page

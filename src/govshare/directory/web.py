@@ -239,8 +239,10 @@ def issue_api_client(request: Request, agency_id: int, db: DbSession, actor: Pag
     except FIXABLE as exc:
         return _clients_page(request, db, actor, agency_id, form=values, status=exc.status,
                              errors=_errors(db, exc, CLIENT_FIELDS, {"expires_at": "expires_on"}))
-    return _clients_page(request, db, actor, agency_id, form={"roles": ["agency_staff"]},
-                         issued=issued)
+    response = _clients_page(request, db, actor, agency_id, form={"roles": ["agency_staff"]},
+                             issued=issued)
+    response.headers["Cache-Control"] = "no-store"  # the token must not linger in a cache
+    return response
 
 
 @router.post("/agencies/{agency_id}/api-clients/{client_id}/revoke")

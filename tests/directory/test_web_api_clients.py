@@ -33,7 +33,7 @@ def test_the_token_is_shown_once_with_a_warning_and_works(signed_in, db):
     civil = db.agency_id("civil")
     r = _issue(client, civil, "婚姻登记系统", "agency_staff",
                expires_on=(today() + timedelta(days=30)).isoformat())
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     token = TOKEN.search(r.text).group(1)
     assert "请立即复制并妥善保存此令牌" in r.text
     assert _state_of(r.text, "婚姻登记系统") == "有效"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare.catalog import base_service, entry_service
-from govshare.catalog.models import Entry
+from govshare.catalog import base_service, entry_service, version_service
+from govshare.catalog.models import Entry, Version
 from govshare.demo import catalog_data, generator
 from govshare.directory import account_service, service
 from govshare.directory.models import Agency, User
@@ -89,4 +89,17 @@ def _catalog(session: Session, ids: dict[str, int]) -> dict[str, int]:
         entry_service.submit_entry(session, staff, entry.id)
         entry_service.file_entry(session, city_it, entry.id)
         filed[entry.name] = entry.id
+    _first_shared_catalog(session, ids, city_it)
     return filed
+
+
+def _first_shared_catalog(session: Session, ids: dict[str, int], city_it: Actor) -> None:
+    """Version 1 of the shared catalog, compiled, approved by the government and published, so the
+    demo starts with a catalog in force (GZ-8). Skipped when any version exists already."""
+    if session.scalar(select(Version.id).limit(1)) is not None:
+        return
+    version = version_service.compile_version(session, city_it)
+    government = _agency_actor(session, ids["gov"], Role.GOVERNMENT)
+    version_service.decide_version(session, government, version.id, approve=True,
+                                   reason="同意发布第一版政府信息共享目录")
+    version_service.publish_version(session, city_it, version.id)

@@ -16,6 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from govshare import __version__
@@ -37,7 +38,7 @@ from govshare.directory import web as directory_web
 from govshare.evidence import api as evidence_api
 from govshare.evidence import web as evidence_web
 from govshare.kit.errors import DomainError, Unauthenticated
-from govshare.kit.http import domain_error_handler, install_problem_handlers
+from govshare.kit.http import domain_error_handler, http_error_handler, install_problem_handlers
 from govshare.kit.pages import make_templates, render
 from govshare.workdays import api as workdays_api
 from govshare.workdays import web as workdays_web
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.check_csrf = auth.check_csrf
     install_problem_handlers(app)
     app.add_exception_handler(DomainError, _error_for_people)
+    app.add_exception_handler(StarletteHTTPException, _http_error_for_people)
     _install_metrics(app)
     app.add_middleware(SessionMiddleware, secret_key=settings.effective_secret_key,
                        session_cookie="govshare_session", max_age=settings.session_max_age_seconds,
@@ -83,6 +85,17 @@ def _error_for_people(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, Unauthenticated):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     return render(request, "error.html", status_code=exc.status, error=exc)
+
+
+def _http_error_for_people(request: Request, exc: StarletteHTTPException) -> Response:
+    """Unknown addresses and wrong methods: problem details for the API, a page for people."""
+    if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/metrics"):
+        return http_error_handler(request, exc)
+    message = {404: "页面不存在，请检查地址或从导航进入", 405: "不支持该操作方式"}.get(
+        exc.status_code, str(exc.detail))
+    error = DomainError(message)
+    error.status = exc.status_code
+    return render(request, "error.html", status_code=exc.status_code, error=error)
 
 
 def _healthz(request: Request) -> JSONResponse:

@@ -372,7 +372,7 @@ def decide_version(session: Session, actor: Actor, version_id: int, approve: boo
                        code="version_not_compiled")
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise InvalidInput("不批准须写明理由", field="reason", rule="required")
+        raise InvalidInput("不予批准须写明理由", field="reason", rule="required")
     if approve and version.removes_content and not removal_approved:
         raise InvalidInput("本版本删减了目录内容，批准时须明确确认批准删减（GZ-9）",
                            field="removal_approved", rule="removal_confirmation_required")

@@ -84,8 +84,19 @@ def domain_error_handler(request: Request, exc: DomainError) -> JSONResponse:
                    field=exc.field, rule=exc.rule)
 
 
+REQUEST_PARTS = {"body", "query", "path", "header", "cookie"}
+
+
+def _field_name(loc) -> str:
+    """`("query", "start")` → `start`: callers name fields, not where FastAPI found them."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in REQUEST_PARTS:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "rule": e["type"],
+    errors = [{"field": _field_name(e["loc"]), "rule": e["type"],
                "message": e["msg"]} for e in exc.errors()]
     first = errors[0] if errors else {"field": None, "message": ""}
     return problem(422, "invalid_input", TITLES[422],

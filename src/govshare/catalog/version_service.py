@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, true
+from sqlalchemy import Connection, and_, exists, func, insert, literal, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from govshare import evidence
 from govshare.catalog import policy, search
@@ -306,11 +306,10 @@ def version_diff(session: Session, actor: Actor, version_id: int, offset: int = 
     policy.can_read_catalog(actor)
     version = _version(session, version_id)
     base = session.get(Version, version.base_version_id) if version.base_version_id else None
-    new = _hashes(session, version.id)
-    added, changed, removed = _sets(_hashes(session, base.id) if base else {}, new)
+    added, changed, removed = _diff_codes(session, version.id, base.id if base else None)
 
-    def page(codes: set) -> list[str]:
-        return sorted(codes)[offset:offset + limit]
+    def page(codes: list[str]) -> list[str]:
+        return codes[offset:offset + limit]
 
     return VersionDiff(
         version=version, base_number=base.number if base else None,
@@ -319,6 +318,28 @@ def version_diff(session: Session, actor: Actor, version_id: int, offset: int = 
         changed=_changes(session, version.id, base.id, page(changed)) if base else [],
         removed=_refs(session, base.id, page(removed)) if base else [],
         offset=offset, limit=limit)
+
+
+def _diff_codes(session: Session, version_id: int,
+                base_id: int | None) -> tuple[list[str], list[str], list[str]]:
+    """Added, changed and removed resource codes, found by the database on the (version,
+    code) index: only the differences travel, not two versions' worth of hashes."""
+    new, old = aliased(VersionEntry), aliased(VersionEntry)
+
+    def only_in(a, a_id, b, b_id):
+        missing = ~exists().where(b.version_id == b_id, b.resource_code == a.resource_code)
+        return list(session.scalars(select(a.resource_code).where(a.version_id == a_id, missing)
+                                    .order_by(a.resource_code)))
+
+    if base_id is None:
+        return only_in(new, version_id, old, -1), [], []
+    changed = list(session.scalars(
+        select(new.resource_code)
+        .join(old, and_(old.version_id == base_id, old.resource_code == new.resource_code))
+        .where(new.version_id == version_id, old.content_hash != new.content_hash)
+        .order_by(new.resource_code)))
+    return (only_in(new, version_id, old, base_id), changed,
+            only_in(old, base_id, new, version_id))
 
 
 def _contents(session: Session, version_id: int, codes: list[str]) -> dict[str, dict]:

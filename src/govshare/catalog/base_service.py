@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from govshare import evidence
 from govshare.catalog import policy
 from govshare.catalog.events import BaseItemDefined, NeedRecorded
-from govshare.catalog.models import BaseItem, Need
+from govshare.catalog.models import BaseItem, Entry, Need
 from govshare.catalog.terms import LibraryGroup
 from govshare.directory.models import Agency
 from govshare.kit.actor import Actor
@@ -57,8 +57,11 @@ def record_need(session: Session, actor: Actor, agency_id: int, title: str, duty
         raise InvalidInput("须写明需求所依据的职责（GD-12）", field="duty", rule="required")
     if provider_agency_id is not None and session.get(Agency, provider_agency_id) is None:
         raise InvalidInput("提供机关不存在", field="provider_agency_id", rule="exists")
+    resource_code = (resource_code or "").strip() or None
+    if resource_code:
+        _check_resource(session, resource_code, provider_agency_id)
     need = Need(agency_id=agency.id, provider_agency_id=provider_agency_id,
-                resource_code=resource_code or None, title=title.strip(), duty=duty.strip(),
+                resource_code=resource_code, title=title.strip(), duty=duty.strip(),
                 items_wanted=items_wanted.strip())
     session.add(need)
     session.flush()
@@ -66,6 +69,17 @@ def record_need(session: Session, actor: Actor, agency_id: int, title: str, duty
                                           provider_agency_id=provider_agency_id,
                                           title=need.title), actor)
     return need
+
+
+def _check_resource(session: Session, code: str, provider_agency_id: int | None) -> None:
+    # A need that names a resource must name one that exists, of the provider it names;
+    # otherwise the IT authority compiling the catalog (GZ-8) could not tell what is meant.
+    entry = session.scalar(select(Entry).where(Entry.resource_code == code))
+    if entry is None or entry.withdrawn:
+        raise InvalidInput(f"资源代码“{code}”不在目录中", field="resource_code", rule="exists")
+    if provider_agency_id is not None and entry.agency_id != provider_agency_id:
+        raise InvalidInput(f"资源“{entry.name}”（{code}）不是所选提供机关的资源",
+                           field="resource_code", rule="provider_matches")
 
 
 def list_needs(session: Session, actor: Actor, agency_id: int | None = None) -> list[Need]:

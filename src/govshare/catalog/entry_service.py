@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from govshare import evidence
@@ -24,6 +26,7 @@ from govshare.catalog.single_source import check_single_source
 from govshare.catalog.terms import EntryStatus, ReviewResult
 from govshare.directory.models import Agency
 from govshare.directory.scope import governed_agencies
+from govshare.evidence.models import AuditEvent
 from govshare.kit.actor import Actor
 from govshare.kit.clock import now
 from govshare.kit.errors import Conflict, InvalidInput, NotFound
@@ -80,10 +83,17 @@ def draft_entry(session: Session, actor: Actor, agency_id: int, draft: rules.Ent
 
 
 def get_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
-    """An entry of an agency's working catalog (its own agency and IT authority only)."""
+    """An entry: a working one for its agency and IT authority; a filed one for every agency."""
     entry = session.get(Entry, entry_id)
     if entry is None:
         raise NotFound(f"目录条目 {entry_id} 不存在")
+    filed = entry.status == EntryStatus.FILED and not entry.withdrawn
+    policy.can_read_entry(actor, _agency(session, entry.agency_id), filed)
+    return entry
+
+
+def _working_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
+    entry = get_entry(session, actor, entry_id)
     policy.can_read_agency_catalog(actor, _agency(session, entry.agency_id))
     return entry
 
@@ -91,7 +101,7 @@ def get_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
 def revise_entry(session: Session, actor: Actor, entry_id: int, draft: rules.EntryDraft) -> Entry:
     """Change an entry (GZ-9). A filed entry goes back to draft and must be filed again; its
     classification and resource code stay."""
-    entry = get_entry(session, actor, entry_id)
+    entry = _working_entry(session, actor, entry_id)
     policy.can_edit_catalog(actor, _agency(session, entry.agency_id))
     if entry.status == EntryStatus.SUBMITTED:
         raise Conflict("条目已报送，正在备案审核，不能修改；如需修改请等待退回", code="entry_submitted")
@@ -102,6 +112,10 @@ def revise_entry(session: Session, actor: Actor, entry_id: int, draft: rules.Ent
         raise InvalidInput("分类决定资源代码，不能修改；请新建条目", field="category",
                            rule="classification_fixed")
     _validate(session, entry.agency_id, draft)
+    # The unit of work inserts new rows before it deletes orphans: without this flush an item
+    # that keeps its name would break the (entry_id, name) unique constraint.
+    entry.items.clear()
+    session.flush()
     _apply(entry, draft)
     entry.status, entry.revision = EntryStatus.DRAFT.value, entry.revision + 1
     _clear_review(entry)
@@ -121,8 +135,9 @@ def _clear_review(entry: Entry) -> None:
 def record_review(session: Session, actor: Actor, entry_id: int, result: str,
                   note: str = "") -> Entry:
     """Record the confidentiality review (保密审查, GZ-16): who, when, and its result."""
-    entry = get_entry(session, actor, entry_id)
+    entry = _working_entry(session, actor, entry_id)
     policy.can_review_confidentiality(actor, _agency(session, entry.agency_id))
+    _not_withdrawn(entry)
     if result not in {r.value for r in ReviewResult}:
         raise InvalidInput("审查结果只能是 passed（通过）或 state_secret（含国家秘密）",
                            field="result", rule="one_of")
@@ -138,8 +153,9 @@ def record_review(session: Session, actor: Actor, entry_id: int, result: str,
 
 def submit_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
     """Submit an entry for filing; it must have passed its confidentiality review."""
-    entry = get_entry(session, actor, entry_id)
+    entry = _working_entry(session, actor, entry_id)
     policy.can_edit_catalog(actor, _agency(session, entry.agency_id))
+    _not_withdrawn(entry)
     if entry.status not in (EntryStatus.DRAFT, EntryStatus.RETURNED):
         raise Conflict(f"条目状态为“{EntryStatus(entry.status).label}”，不能报送",
                        code="entry_not_draft")
@@ -149,6 +165,12 @@ def submit_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
     evidence.record(session, EntrySubmitted(entry_id=entry.id, agency_id=entry.agency_id,
                                             revision=entry.revision), actor)
     return entry
+
+
+def _not_withdrawn(entry: Entry) -> None:
+    # A withdrawn entry is no longer offered: it must not be reviewed, submitted or filed again.
+    if entry.withdrawn:
+        raise Conflict("条目已撤销，不能再审查、报送或备案", code="entry_withdrawn")
 
 
 def _require_clearance(entry: Entry) -> None:
@@ -190,6 +212,7 @@ def _submitted(session: Session, entry_id: int) -> Entry:
     entry = session.get(Entry, entry_id)
     if entry is None:
         raise NotFound(f"目录条目 {entry_id} 不存在")
+    _not_withdrawn(entry)
     if entry.status != EntryStatus.SUBMITTED:
         raise Conflict(f"条目状态为“{EntryStatus(entry.status).label}”，不在备案审核中",
                        code="entry_not_submitted")
@@ -199,8 +222,10 @@ def _submitted(session: Session, entry_id: int) -> Entry:
 def withdraw_entry(session: Session, actor: Actor, entry_id: int, reason: str) -> Entry:
     """The agency no longer offers a resource (GZ-9); it leaves the shared catalog only through a
     version the government approves."""
-    entry = get_entry(session, actor, entry_id)
+    entry = _working_entry(session, actor, entry_id)
     policy.can_edit_catalog(actor, _agency(session, entry.agency_id))
+    if entry.withdrawn:
+        raise Conflict("条目已撤销", code="entry_withdrawn")
     if not (reason or "").strip():
         raise InvalidInput("撤销须写明理由", field="reason", rule="required")
     entry.withdrawn = True
@@ -226,6 +251,36 @@ def filing_queue(session: Session, actor: Actor, page: PageRequest) -> Page[Entr
     level = Agency.level == ("city" if actor.agency_level == "city" else "district")
     stmt = (select(Entry).join(Agency, Agency.id == Entry.agency_id)
             .where(Entry.status == EntryStatus.SUBMITTED.value, level,
-                   governed_agencies(actor))
+                   Entry.withdrawn.is_(False), governed_agencies(actor))
             .order_by(Entry.submitted_at))
     return paginate(session, stmt, page)
+
+
+ENTRY_EVENTS = ("EntryDrafted", "EntryRevised", "ConfidentialityReviewed", "EntrySubmitted",
+                "EntryFiled", "EntryReturned", "EntryWithdrawn")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One audited step of an entry's history."""
+
+    seq: int
+    recorded_at: datetime
+    actor_name: str
+    event_type: str
+    payload: dict
+
+
+def entry_history(session: Session, actor: Actor, entry_id: int) -> list[Step]:
+    """The entry's audit events, oldest first: who did what, when (GZ-7, GZ-16)."""
+    entry = get_entry(session, actor, entry_id)
+    policy.can_read_agency_catalog(actor, _agency(session, entry.agency_id))
+    # The payload is RFC 8785 JSON (sorted keys, no spaces): the id is followed by "," or "}".
+    marker = f'"entry_id":{entry.id}'
+    stmt = (select(AuditEvent).where(
+        AuditEvent.agency_id == entry.agency_id, AuditEvent.event_type.in_(ENTRY_EVENTS),
+        or_(AuditEvent.payload.contains(marker + ",", autoescape=True),
+            AuditEvent.payload.contains(marker + "}", autoescape=True)))
+        .order_by(AuditEvent.seq))
+    return [Step(e.seq, e.recorded_at, e.actor_name, e.event_type, json.loads(e.payload))
+            for e in session.scalars(stmt)]

@@ -23,6 +23,14 @@ def can_read_agency_catalog(actor: Actor, agency: Agency) -> None:
     raise NotFound("没有找到该机关的目录")
 
 
+def can_read_entry(actor: Actor, agency: Agency, filed: bool) -> None:
+    """A filed entry states what an agency holds and on what terms: every agency may read it
+    (GZ-8). Drafts, reviews and returns stay within the agency and its IT authority."""
+    if filed and actor.kind != "anonymous":
+        return
+    can_read_agency_catalog(actor, agency)
+
+
 def can_edit_catalog(actor: Actor, agency: Agency) -> None:
     if actor.agency_id == agency.id and actor.has(*CATALOGUERS):
         return

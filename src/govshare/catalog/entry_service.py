@@ -29,10 +29,38 @@ from govshare.directory.scope import governed_agencies
 from govshare.evidence.models import AuditEvent
 from govshare.kit.actor import Actor
 from govshare.kit.clock import now
-from govshare.kit.errors import Conflict, InvalidInput, NotFound
+from govshare.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.kit.pagination import Page, PageRequest, paginate
 
 ENTRY_FIELDS = [f for f in rules.EntryDraft.__dataclass_fields__ if f != "items"]
+
+
+@dataclass(frozen=True)
+class EntryRights:
+    """What an actor may do with one entry, so a page offers only that."""
+
+    edit: bool
+    review: bool
+    file: bool
+    working: bool  # sees the working catalog: review record, return reason, history
+
+
+def entry_rights(session: Session, actor: Actor, entry: Entry) -> EntryRights:
+    """The actor's rights on an entry, from the same policy functions the actions check."""
+    policy.can_read_catalog(actor)
+    agency = _agency(session, entry.agency_id)
+    return EntryRights(edit=_allowed(policy.can_edit_catalog, actor, agency),
+                       review=_allowed(policy.can_review_confidentiality, actor, agency),
+                       file=_allowed(policy.can_file, actor, agency),
+                       working=_allowed(policy.can_read_agency_catalog, actor, agency))
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except (Forbidden, NotFound):
+        return False
+    return True
 
 
 def _agency(session: Session, agency_id: int) -> Agency:

@@ -16,6 +16,7 @@ from govshare.directory.schemas import (
     UserCreate,
     UserRead,
 )
+from govshare.kit.errors import InvalidInput
 from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute
 from govshare.kit.pagination import PageRequest
 from govshare.kit.schemas import PageRead
@@ -60,8 +61,14 @@ def get_agency(agency_id: int, db: DbSession, actor: CurrentActor):
 def appoint_responsible_person(agency_id: int, body: ResponsiblePerson, db: DbSession,
                                actor: CurrentActor):
     """Name the person responsible for sharing (GZ-29)."""
-    return service.appoint_responsible_person(db, actor, agency_id, body.name, body.position,
-                                              body.phone)
+    try:
+        return service.appoint_responsible_person(db, actor, agency_id, body.name,
+                                                  body.position, body.phone)
+    except InvalidInput as exc:
+        # The service names the agency's columns (responsible_name, …); this body calls them
+        # name, position, phone. A 422 must name the field the caller sent.
+        exc.field = exc.field.removeprefix("responsible_") if exc.field else exc.field
+        raise
 
 
 @router.get("/users", response_model=PageRead[UserRead])

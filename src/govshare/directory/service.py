@@ -21,6 +21,7 @@ from govshare.kit.pagination import Page, PageRequest, paginate
 from govshare.kit.system import system_use
 
 LEVELS = {"city": "市级", "district": "区级"}
+DIVISION_LEVELS = {"province": "省级", "city": "市级", "district": "区级"}
 
 
 @system_use("reference data loaded by init, demo and the migrations' callers")
@@ -67,6 +68,9 @@ def register_agency(session: Session, actor: Actor, draft: AgencyDraft) -> Agenc
     division = _valid_division(session, draft.level, draft.division_code)
     _require_text(draft.name, "name", "机关名称")
     _require_text(draft.responsible_name, "responsible_name", "共享工作负责人")
+    _check_lengths(name=draft.name, responsible_name=draft.responsible_name,
+                   responsible_position=draft.responsible_position,
+                   responsible_phone=draft.responsible_phone)
     _refuse_duplicate(session, draft.name.strip(), credit_code)
     if draft.parent_id is not None and session.get(Agency, draft.parent_id) is None:
         raise InvalidInput("上级机关不存在", field="parent_id", rule="exists")
@@ -96,8 +100,8 @@ def _valid_division(session: Session, level: str, code: str) -> Division:
         raise InvalidInput(f"行政区划代码“{code}”不在 GB/T 2260 区划表中",
                            field="division_code", rule="gb2260")
     if division.level != level:
-        raise InvalidInput(f"{LEVELS[level]}机关的行政区划应为{'市' if level == 'city' else '区'}级，"
-                           f"“{division.name}”是{division.level}级",
+        raise InvalidInput(f"{LEVELS[level]}机关的行政区划应为{DIVISION_LEVELS[level]}，"
+                           f"“{division.name}”是{DIVISION_LEVELS.get(division.level, division.level)}",
                            field="division_code", rule="level_matches")
     return division
 
@@ -105,6 +109,19 @@ def _valid_division(session: Session, level: str, code: str) -> Division:
 def _require_text(value: str, field: str, label: str) -> None:
     if not (value or "").strip():
         raise InvalidInput(f"{label}不能为空", field=field, rule="required")
+
+
+# The column widths of directory_agency. Checked here because PostgreSQL refuses a longer value
+# with an error (a 500) and SQLite silently stores it: both must answer the same 422.
+MAX_LENGTHS = {"name": (128, "机关名称"), "responsible_name": (64, "共享工作负责人"),
+               "responsible_position": (64, "负责人职务"), "responsible_phone": (32, "联系电话")}
+
+
+def _check_lengths(**values: str) -> None:
+    for field, value in values.items():
+        limit, label = MAX_LENGTHS[field]
+        if len((value or "").strip()) > limit:
+            raise InvalidInput(f"{label}最多 {limit} 个字符", field=field, rule="max_length")
 
 
 def _refuse_duplicate(session: Session, name: str, credit_code: str) -> None:
@@ -177,6 +194,7 @@ def appoint_responsible_person(session: Session, actor: Actor, agency_id: int, n
     agency = get_agency(session, actor, agency_id)
     policy.can_manage_agency(actor, agency)
     _require_text(name, "responsible_name", "共享工作负责人")
+    _check_lengths(responsible_name=name, responsible_position=position, responsible_phone=phone)
     agency.responsible_name, agency.responsible_position = name.strip(), position.strip()
     agency.responsible_phone = phone.strip()
     session.flush()

@@ -8,6 +8,14 @@ from dataclasses import replace
 import pytest
 
 from govshare.catalog.rules import EntryDraft, ItemDraft, check_entry, state_secret_items
+from govshare.catalog.terms import (
+    DeadlineClass,
+    LibraryGroup,
+    ResourceKind,
+    ReviewResult,
+    Sensitivity,
+    UpdateCycle,
+)
 from govshare.kit.errors import InvalidInput
 
 KEY = ItemDraft(name="公民身份号码", data_type="C", length=18, subject_key="id_number")
@@ -129,3 +137,13 @@ def test_valid_optional_fields_pass():
                         share_scope={"levels": ["city", "district"], "agency_ids": [3, 4]},
                         open_to_public=True, open_condition="脱敏后开放",
                         resource_kind="licence", deadline_class="realtime"))
+
+
+@pytest.mark.parametrize("member, label", [
+    (ResourceKind.LICENCE, "证照"), (LibraryGroup.LICENCE, "证照库"),
+    (UpdateCycle.REALTIME, "实时"), (DeadlineClass.REALTIME, "实时更新"),
+    (Sensitivity.STATE_SECRET, "国家秘密"), (ReviewResult.STATE_SECRET, "含国家秘密，不得上平台"),
+])
+def test_vocabularies_sharing_a_value_keep_their_own_labels(member, label):
+    assert member.label == label
+    assert (member.value, label) in type(member).choices()

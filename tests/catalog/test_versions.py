@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
-from govshare.catalog import entry_service, version_service
+from govshare.catalog import entry_service, version_freeze, version_service
 from govshare.catalog.models import Entry, Version, VersionEntry
 from govshare.catalog.rules import EntryDraft, ItemDraft
 from govshare.catalog.snapshot import entry_document, freeze
@@ -264,9 +264,9 @@ def test_fast_freezing_equals_rfc_8785_for_any_document(name, abstract, scope, l
         expected = freeze(doc)
     except Exception:  # noqa: BLE001 - integers beyond RFC 8785's range: both must refuse
         with pytest.raises(Exception):  # noqa: B017
-            version_service._freeze_fast(doc)
+            version_freeze.freeze_fast(doc)
         return
-    assert version_service._freeze_fast(doc) == expected
+    assert version_freeze.freeze_fast(doc) == expected
 
 
 # --- deciding ----------------------------------------------------------------------------

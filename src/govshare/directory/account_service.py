@@ -28,6 +28,7 @@ from govshare.directory.models import Agency, ApiClient, User, UserRole
 from govshare.kit.actor import SYSTEM, Actor, Role
 from govshare.kit.clock import now
 from govshare.kit.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from govshare.kit.http import keep_on_failure
 from govshare.kit.pagination import Page, PageRequest, paginate
 from govshare.kit.system import system_use
 
@@ -68,6 +69,13 @@ def _check_password(password: str) -> None:
         raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位", field="password", rule="min_length")
 
 
+def _check_length(value: str, limit: int, field: str, label: str) -> None:
+    # The column's width, checked before PostgreSQL refuses the value with an error (a 500)
+    # and SQLite silently stores it: both engines must answer the same 422.
+    if len(value) > limit:
+        raise InvalidInput(f"{label}最多 {limit} 个字符", field=field, rule="max_length")
+
+
 @dataclass(frozen=True)
 class UserDraft:
     username: str
@@ -88,6 +96,8 @@ def create_user(session: Session, actor: Actor, draft: UserDraft) -> User:
     username = (draft.username or "").strip().lower()
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InvalidInput("用户名只能包含字母、数字、点和下划线", field="username", rule="format")
+    _check_length(username, 64, "username", "用户名")
+    _check_length(draft.display_name.strip(), 64, "display_name", "姓名")
     _check_password(draft.password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名“{username}”已被使用", field="username", code="user_exists")
@@ -175,7 +185,10 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         User.username == (username or "").strip().lower())).first()
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
     if not ok or user is None or not user.active or not user.agency.active:
-        evidence.record(session, SignInFailed(username=(username or "")[:64]), SYSTEM)
+        failed = SignInFailed(username=(username or "")[:64])
+        evidence.record(session, failed, SYSTEM)
+        # The sign-in page answers 401 and so rolls back; the attempt must stay on record.
+        keep_on_failure(session, lambda s: evidence.record(s, failed, SYSTEM))
         return None
     user.last_login_at = now()
     evidence.record(session, UserSignedIn(user_id=user.id, agency_id=user.agency_id),
@@ -211,6 +224,7 @@ def issue_api_client(session: Session, actor: Actor, agency_id: int, name: str,
     policy.can_grant_roles(actor, agency, parsed)
     if not (name or "").strip():
         raise InvalidInput("客户端名称不能为空", field="name", rule="required")
+    _check_length(name.strip(), 64, "name", "客户端名称")
     if expires_at is not None and expires_at <= now():
         raise InvalidInput("有效期已过", field="expires_at", rule="in_future")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
@@ -243,6 +257,7 @@ def revoke_api_client(session: Session, actor: Actor, client_id: int, reason: st
         raise Conflict("该客户端已被吊销", code="already_revoked")
     if not (reason or "").strip():
         raise InvalidInput("吊销须说明理由", field="reason", rule="required")
+    _check_length(reason.strip(), 255, "reason", "吊销理由")
     client.revoked_at, client.revoked_reason = now(), reason.strip()
     session.flush()
     evidence.record(session, ApiClientRevoked(client_id=client.id, agency_id=client.agency_id,

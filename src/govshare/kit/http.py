@@ -40,15 +40,41 @@ class TransactionalRoute(APIRoute):
                 if response.status_code < 400:
                     await run_in_threadpool(session.commit)
                 else:
-                    await run_in_threadpool(session.rollback)
+                    await run_in_threadpool(_roll_back, session)
                 return response
             except BaseException:
-                await run_in_threadpool(session.rollback)
+                await run_in_threadpool(_roll_back, session)
                 raise
             finally:
                 await run_in_threadpool(session.close)
 
         return run
+
+
+# A write that must outlast the request's failure: a refused sign-in answers 401, so the
+# request rolls back, yet the attempt is evidence (GD-31). The service writes it as usual (a
+# caller that commits keeps it) and also registers it here; after a rollback, TransactionalRoute
+# writes it again in a transaction of its own. Only these writes survive, nothing else.
+KEEP_ON_FAILURE = "govshare.keep_on_failure"
+
+
+def keep_on_failure(session: Session, write: Callable[[Session], Any]) -> None:
+    """Have `write(session)` committed on its own should the request roll back."""
+    session.info.setdefault(KEEP_ON_FAILURE, []).append(write)
+
+
+def _roll_back(session: Session) -> None:
+    session.rollback()
+    kept = session.info.pop(KEEP_ON_FAILURE, [])
+    if not kept:
+        return
+    try:
+        for write in kept:
+            write(session)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the request's own error is the one to report
+        session.rollback()
+        log.exception("could not keep %d write(s) of a failed request", len(kept))
 
 
 def get_session(request: Request) -> Session:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class DivisionRead(BaseModel):
@@ -70,7 +70,10 @@ class UserRead(BaseModel):
 class ApiClientCreate(BaseModel):
     name: str
     roles: list[str] = ["agency_staff"]
-    expires_at: datetime | None = None
+    # With a zone only: a naive time is ambiguous (UTC or Beijing?) and could not be compared
+    # with the platform's clock (it answered 500 before).
+    expires_at: AwareDatetime | None = Field(
+        None, description="令牌到期时间，须带时区，如 2027-01-01T00:00:00+08:00")
 
 
 class ApiClientRead(BaseModel):

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -143,11 +143,20 @@ def database_error_handler(request: Request, exc: DBAPIError) -> JSONResponse:
     return problem(500, "database_error", "内部错误", "数据库操作失败，本次请求未写入任何数据")
 
 
+def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    """A bug: API callers still get problem details (the server logs the traceback)."""
+    if not request.url.path.startswith("/api/"):
+        return PlainTextResponse("服务器内部错误 Internal Server Error", status_code=500)
+    return problem(500, "internal_error", "内部错误",
+                   "服务器内部错误，本次请求未写入任何数据；请稍后重试或联系平台管理员")
+
+
 def install_problem_handlers(app) -> None:
     app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(DBAPIError, database_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
 
 
 def page_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:

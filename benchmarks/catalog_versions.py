@@ -2,7 +2,8 @@
 1,000,000 items (issue 3: under 10 s), on SQLite and PostgreSQL?
 
 Setup (not measured): the demo city, then N synthetic filed entries with 10 items each
-(`demo.catalog_scale.synthetic_entries`) written with bulk core inserts (COPY on PostgreSQL).
+(`demo.catalog_scale.synthetic_entries`) written with bulk core inserts (COPY on PostgreSQL),
+each with the frozen form `file_entry` stores when an entry is filed.
 Measured:
   1. compile  — `compile_version` over all N entries (every one new against the demo's version 1);
   2. change   — 1 % of the entries revised (name and one item changed, one item dropped, one
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -57,6 +59,8 @@ def _populate(engine, n: int, agencies: dict[str, int]) -> None:
     with engine.begin() as conn:
         first_entry = (conn.scalar(select(func.max(Entry.id))) or 0) + 1
         first_item = (conn.scalar(select(func.max(Item.id))) or 0) + 1
+        providers = {a.id: (a.name, a.credit_code) for a in conn.execute(
+            select(Agency.id, Agency.name, Agency.credit_code))}
     entries, items = [], []
     for i, (key, draft) in enumerate(synthetic_entries(n)):
         entry_id = first_entry + i
@@ -66,6 +70,9 @@ def _populate(engine, n: int, agencies: dict[str, int]) -> None:
                       resource_code=f"{draft.category}{draft.subcategory}{draft.subject}/B{i:07d}",
                       review_result="passed", reviewed_by="基准测试", reviewed_at=now(),
                       related_codes=list(values["related_codes"]))
+        # What file_entry freezes at filing time (filing happened before; not measured).
+        values["filed_content"], values["filed_hash"] = _frozen(values, drafted,
+                                                               providers[agencies[key]])
         entries.append(values)
         for pos, item in enumerate(drafted):
             items.append((first_item + len(items), entry_id, pos, *(item[c] for c in ITEM_COLUMNS[3:])))
@@ -77,6 +84,22 @@ def _populate(engine, n: int, agencies: dict[str, int]) -> None:
             for table in ("catalog_entry", "catalog_item"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
+
+
+def _frozen(values: dict, items: list[dict], provider: tuple[str, str]) -> tuple[str, str]:
+    entry = SimpleNamespace(**{**values, "revision": 1, "items": [
+        SimpleNamespace(**item) for item in items]})
+    return freeze(entry_document(entry, *provider))
+
+
+def _refile(sessions, ids: list[int]) -> None:
+    """What filing the revised entries again stores: their new frozen form (not measured)."""
+    with unit_of_work(sessions) as s:
+        for entry in s.scalars(select(Entry).where(Entry.id.in_(ids))):
+            s.refresh(entry)
+            agency = s.get(Agency, entry.agency_id)
+            entry.filed_content, entry.filed_hash = freeze(
+                entry_document(entry, agency.name, agency.credit_code))
 
 
 def _insert_items(conn, items: list[tuple]) -> None:
@@ -100,7 +123,7 @@ def _make_current(sessions, version_id: int) -> None:
             status=VersionStatus.PUBLISHED.value, published_at=now(), published_by="基准测试"))
 
 
-def _change(engine, n: int) -> tuple[int, int]:
+def _change(engine, sessions, n: int) -> tuple[int, int]:
     """Revise 1 % of the synthetic entries (a field and three item changes), withdraw 0.1 %."""
     with engine.begin() as conn:
         ids = list(conn.scalars(select(Entry.id).where(Entry.resource_code.like("%/B%"))
@@ -115,6 +138,7 @@ def _change(engine, n: int) -> tuple[int, int]:
             {"entry_id": e, "position": 99, "name": "新增信息项", "data_type": "C", "length": 10,
              "sensitivity": "none"} for e in changed])
         conn.execute(update(Entry).where(Entry.id.in_(withdrawn)).values(withdrawn=True))
+    _refile(sessions, changed)
     return len(changed), len(withdrawn)
 
 
@@ -164,7 +188,7 @@ def bench(url: str, n: int, sample: int) -> dict[str, float]:
     figures = {"setup": setup, "entries": entries, "items": items}
     figures["compile"], first = _compile(sessions)
     _make_current(sessions, first.id)
-    figures["changed"], figures["withdrawn"] = _change(engine, n)
+    figures["changed"], figures["withdrawn"] = _change(engine, sessions, n)
     figures["recompile"], second = _compile(sessions)
     figures["summary"] = second.diff_summary
     with sessions() as s:

@@ -122,6 +122,16 @@ def test_the_database_itself_refuses_to_change_the_chain(db, statement):
            [(r.seq, r.actor_name, r.hash) for r in before]
 
 
+@pytest.mark.req("GZ-26")
+@pytest.mark.parametrize("engine_name", ["postgresql"])  # TRUNCATE is PostgreSQL's own
+def test_postgresql_refuses_to_truncate_the_chain(db):
+    """Row triggers do not fire on TRUNCATE; a statement trigger guards that way in too."""
+    before = len(chain_rows(db))
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE evidence_audit_event"))
+    assert len(chain_rows(db)) == before
+
+
 def _append_many(db, worker: int, times: int, start: threading.Barrier, errors: list) -> None:
     """One writer: its own session, kept across commits as a long-lived worker would keep it."""
     session = db.sessions()

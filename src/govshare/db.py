@@ -89,4 +89,10 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the schema to `revision` by running the Alembic migrations."""
+    if url.startswith("sqlite"):
+        # WAL from the first moment: readers (and /healthz) never wait for a writer.
+        engine = make_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
     command.upgrade(alembic_config(url), revision)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
@@ -15,7 +17,6 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -52,9 +53,11 @@ WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # docs_url=None: FastAPI's own /docs loads Swagger UI from a CDN; the platform runs on a
+    # closed network, so /docs is served from the swagger-ui-bundle package instead.
     app = FastAPI(title="govshare 政务信息资源共享平台 API", version=__version__,
                   description="广州市政务信息资源共享平台的接口。错误以 RFC 9457 problem details 返回，"
-                              "含稳定的 `code` 字段。")
+                              "含稳定的 `code` 字段。", docs_url=None, redoc_url=None)
     engine = make_engine(settings.effective_database_url,
                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.settings = settings
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["ops"])
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+              name="docs-assets")
+    app.add_api_route("/docs", _docs, methods=["GET"], include_in_schema=False)
     return app
 
 
@@ -98,11 +104,24 @@ def _http_error_for_people(request: Request, exc: StarletteHTTPException) -> Res
     return render(request, "error.html", status_code=exc.status_code, error=error)
 
 
+def _docs(request: Request) -> Response:
+    return get_swagger_ui_html(openapi_url=request.app.openapi_url,
+                               title=f"{request.app.title} — 接口文档",
+                               swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                               swagger_css_url="/docs-assets/swagger-ui.css",
+                               swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+
 def _healthz(request: Request) -> JSONResponse:
     """Liveness and database reachability."""
     try:
-        with request.app.state.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        # A raw DBAPI connection: no BEGIN (IMMEDIATE on SQLite), so a busy writer does not
+        # make a healthy database look down.
+        conn = request.app.state.engine.raw_connection()
+        try:
+            conn.cursor().execute("SELECT 1")
+        finally:
+            conn.close()
     except Exception:
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up", "version": __version__})

@@ -184,3 +184,10 @@ def test_openapi_lists_the_v1_api_and_docs_serve_it(anonymous):
     docs = anonymous.get("/docs")
     assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in docs.text and "swagger" in docs.text.lower()
+    # The platform runs on a closed network: /docs loads nothing from outside the platform.
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text
+    assets = [a for a in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css")
+              if a in docs.text]
+    assert len(assets) == 2
+    for asset in assets:
+        assert anonymous.get(asset).status_code == 200

@@ -18,7 +18,7 @@ from govshare.directory.models import Agency
 from govshare.evidence.models import AuditEvent
 from govshare.kit.identifiers import make_credit_code, make_org_code
 from govshare.main import create_app
-from tests.conftest import sign_in
+from tests.conftest import _copy, make_client, sign_in
 
 NEW_AGENCY = {"name": "广州市断线测试局",
               "credit_code": make_credit_code(f"11440100{make_org_code('50350350')}"),
@@ -125,3 +125,19 @@ def test_an_unreachable_database_answers_503_on_healthz_and_the_api(engine_name,
     del client.headers["Authorization"]
     assert client.get("/api/v1/me").status_code == 401
     client.app.state.engine.dispose()
+
+
+def test_a_busy_sqlite_writer_does_not_make_the_database_look_down(tmp_path, request):
+    """/healthz asks for reachability, not for the write lock (it issues no BEGIN)."""
+    d = _copy(request, "sqlite", "empty", tmp_path)
+    client = make_client(d, tmp_path)
+    holder = sqlite3.connect(d.url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = client.get("/healthz")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        client.app.state.engine.dispose()
+        d.engine.dispose()
+    assert r.status_code == 200, r.text

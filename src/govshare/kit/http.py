@@ -18,7 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -140,6 +140,10 @@ def database_error_handler(request: Request, exc: DBAPIError) -> JSONResponse:
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         return problem(503, "database_unavailable", TITLES[503],
                        "数据库暂时无法访问，本次请求未写入任何数据，请稍后重试")
+    if isinstance(exc, IntegrityError):
+        # Two requests raced past the service's own check; the database's constraint decided.
+        return problem(409, "conflict", TITLES[409],
+                       "与刚刚写入的另一条记录冲突，本次请求未写入任何数据，请刷新后重试")
     return problem(500, "database_error", "内部错误", "数据库操作失败，本次请求未写入任何数据")
 
 

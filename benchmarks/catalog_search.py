@@ -7,8 +7,10 @@ Target (issue 3): p95 < 50 ms at 100,000 entries / 1,000,000 items on both engin
     .venv/bin/python benchmarks/catalog_search.py [--entries 100000] [--queries 600]
 
 Setup (not measured): the demo city, then the synthetic entries (`demo.catalog_scale`) written
-with core inserts into catalog_entry, catalog_version and catalog_version_entry (the frozen
-documents, items included), then `search.reindex_published` — its time is printed.
+into catalog_entry, catalog_version and catalog_version_entry (the frozen documents, items
+included) — core inserts on SQLite, COPY on PostgreSQL, documents frozen from plain namespaces
+rather than ORM objects (100,000 entries: about 30 s instead of 200 s) — then
+`search.reindex_published`, whose time is printed as the index build time.
 PostgreSQL comes from GOVSHARE_BENCH_POSTGRES_URL (default: the local server); a throwaway
 database is created and dropped.
 """
@@ -16,6 +18,7 @@ database is created and dropped.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -23,12 +26,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import JSON, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from govshare.catalog import search
-from govshare.catalog.models import Entry, Item, Version, VersionEntry
+from govshare.catalog.models import Entry, Version, VersionEntry
 from govshare.catalog.search_service import SearchFilters, search_catalog
 from govshare.catalog.snapshot import entry_document, freeze
 from govshare.db import make_engine, make_sessionmaker, migrate, unit_of_work
@@ -68,11 +72,35 @@ def populate(url: str, n: int) -> int:
     with engine.begin() as conn:
         for batch in _batches(synthetic_entries(n), 5000, first_id):
             entries, frozen = _rows(batch, ids, agencies, version_id)
-            conn.execute(insert(Entry.__table__), entries)
-            conn.execute(insert(VersionEntry.__table__), frozen)
+            write(conn, Entry.__table__, entries)
+            write(conn, VersionEntry.__table__, frozen)
     print(f"  entries and frozen documents written in {time.perf_counter() - started:.1f} s")
     engine.dispose()
     return version_id
+
+
+def write(conn, table, rows: list[dict]) -> None:
+    """Core INSERT on SQLite; COPY on PostgreSQL (several times faster for a million rows)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    columns = [c for c in table.columns if c.name != "id" or "id" in rows[0]]
+    defaults = {c.name: _default(c) for c in columns}
+    names = ", ".join(c.name for c in columns)
+    with conn.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([_copied(row.get(c.name, defaults[c.name]), c) for c in columns])
+
+
+def _default(column):
+    if column.default is None:
+        return None
+    return column.default.arg if column.default.is_scalar else column.default.arg(None)
+
+
+def _copied(value, column):
+    return json.dumps(value, ensure_ascii=False) if isinstance(column.type, JSON) else value
 
 
 def _batches(pairs, size: int, first_id: int):
@@ -95,8 +123,12 @@ def _rows(batch, ids: dict[str, int], agencies: dict[int, Agency], version_id: i
         values.update(id=entry_id, agency_id=agency.id, status="filed",
                       resource_code=f"{classification}/{entry_id:06d}",
                       related_codes=list(draft.related_codes))
+        values["revision"] = 1
         entries.append(values)
-        entry = Entry(**values, items=[Item(position=p, **vars(item)) for p, item in enumerate(draft.items)])
+        # A plain namespace, not an ORM Entry: entry_document only reads attributes, and
+        # instrumented construction of 1,100,000 objects was most of the setup time.
+        entry = SimpleNamespace(**values, items=[SimpleNamespace(position=p, **vars(item))
+                                                 for p, item in enumerate(draft.items)])
         content, digest = freeze(entry_document(entry, agency.name, agency.credit_code))
         frozen.append({"version_id": version_id, "entry_id": entry_id, "agency_id": agency.id,
                        "resource_code": values["resource_code"], "content": content,

@@ -333,8 +333,8 @@ def test_search_page_lists_hits_with_labels_and_links(published, signed_in):
     assert "<h1>目录检索</h1>" in page and "<mark>婚姻</mark>登记信息" in page
     assert '<a href="/catalog/search" aria-current="page">目录检索</a>' in page  # the nav link
     with published.session() as s:
-        entry_id = s.scalar(select(Entry.id).where(Entry.name == "婚姻登记信息"))
-    assert f'href="/catalog/entries/{entry_id}"' in page
+        code = s.scalar(select(Entry.resource_code).where(Entry.name == "婚姻登记信息"))
+    assert f'href="/catalog/published/{code}"' in page  # the entry as published (test_published)
     assert 'class="badge conditional">有条件共享' in page and "共享平台·接口" in page
     assert '<option value="conditional" selected>有条件共享</option>' in page
     assert "广州市民政局" in page and "人口基础信息库" in page

@@ -64,11 +64,14 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    page: Page[SearchHit]
+    page: Page[SearchHit]  # page.total: every hit, or at least that many (total_is_exact)
     query: str
     version_number: int | None = None  # None: no shared catalog published yet
     published_at: datetime | None = None
     filters: SearchFilters = field(default_factory=SearchFilters)
+    # False when counting stopped at search.COUNT_CAP (or at the page asked for, if further):
+    # there are more than page.total hits. Exact counts of broad words cost every hit.
+    total_is_exact: bool = True
 
 
 def search_catalog(session: Session, actor: Actor, query: str, filters: SearchFilters,
@@ -85,7 +88,8 @@ def search_catalog(session: Session, actor: Actor, query: str, filters: SearchFi
         return _result(session, query, filters, Page([], 0, page.limit, page.offset))
     found = search.find(session, terms, facets, page.limit, page.offset)
     hits = [_hit(row, query) for row in search.fetch(session, found.ids)]
-    return _result(session, query, filters, Page(hits, found.total, page.limit, page.offset))
+    return _result(session, query, filters, Page(hits, found.total, page.limit, page.offset),
+                   found.total_is_exact)
 
 
 def list_providers(session: Session, actor: Actor) -> list[tuple[int, str]]:
@@ -94,11 +98,12 @@ def list_providers(session: Session, actor: Actor) -> list[tuple[int, str]]:
     return search.providers(session)
 
 
-def _result(session: Session, query: str, filters: SearchFilters, page: Page) -> SearchResult:
+def _result(session: Session, query: str, filters: SearchFilters, page: Page,
+            exact: bool = True) -> SearchResult:
     version_id = search.indexed_version_id(session)
     version = session.get(Version, version_id) if version_id else None
     return SearchResult(page, query, version.number if version else None,
-                        version.published_at if version else None, filters)
+                        version.published_at if version else None, filters, exact)
 
 
 def _facets(session: Session, filters: SearchFilters) -> list[str]:

@@ -8,8 +8,8 @@ Measured, with the Rich progress bar the CLI shows:
   1. baseline — reading and checking the file alone (`excel_read.read_catalog`: openpyxl and
                 `rules.check_entry` for every entry), the floor any import pays;
   2. import   — `io_service.import_agency_catalog` in one transaction and its commit: the same
-                reading, the single-source check, and `entry_service.draft_entry` (resource
-                code, insert, audit event) for every entry.
+                reading, the single-source check, and `entry_service.draft_entries` in chunks
+                of 1,000 (resource codes, batched inserts, audit events appended together).
 The ratio import / baseline says what the database side adds.
 
     .venv/bin/python benchmarks/catalog_import.py [--entries 10000] [--only sqlite|postgresql]

@@ -4,25 +4,24 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from govshare import evidence
-from govshare.catalog import policy, rules, snapshot
+from govshare.catalog import entry_drafting, policy, rules, snapshot
 from govshare.catalog.events import (
     ConfidentialityReviewed,
-    EntryDrafted,
     EntryFiled,
     EntryReturned,
     EntryRevised,
     EntrySubmitted,
     EntryWithdrawn,
 )
-from govshare.catalog.models import CodeCounter, Entry, Item
-from govshare.catalog.single_source import check_single_source
+from govshare.catalog.models import Entry
 from govshare.catalog.terms import EntryStatus, ReviewResult
 from govshare.directory.models import Agency
 from govshare.directory.scope import governed_agencies
@@ -31,8 +30,6 @@ from govshare.kit.actor import Actor
 from govshare.kit.clock import now
 from govshare.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from govshare.kit.pagination import Page, PageRequest, paginate
-
-ENTRY_FIELDS = [f for f in rules.EntryDraft.__dataclass_fields__ if f != "items"]
 
 
 @dataclass(frozen=True)
@@ -70,44 +67,24 @@ def _agency(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def _next_code(session: Session, classification: str) -> str:
-    """`{分类码}/{顺序码}`; the counter only grows, so a code is never given out twice."""
-    counter = session.execute(select(CodeCounter).where(
-        CodeCounter.classification == classification).with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = CodeCounter(classification=classification, last_sequence=0)
-        session.add(counter)
-    counter.last_sequence += 1
-    return f"{classification}/{counter.last_sequence:06d}"
-
-
-def _apply(entry: Entry, draft: rules.EntryDraft) -> None:
-    values = asdict(draft)
-    for name in ENTRY_FIELDS:
-        value = values[name]
-        setattr(entry, name, list(value) if isinstance(value, tuple) else value)
-    entry.items = [Item(position=i, **asdict(item)) for i, item in enumerate(draft.items)]
-
-
 def _validate(session: Session, agency_id: int, draft: rules.EntryDraft) -> None:
-    rules.check_entry(draft)
-    check_single_source(session, agency_id, draft.items)
+    entry_drafting.validate_all(session, agency_id, [draft])
 
 
 def draft_entry(session: Session, actor: Actor, agency_id: int, draft: rules.EntryDraft) -> Entry:
     """Describe a resource the agency holds; it starts as a draft with a new resource code."""
     agency = _agency(session, agency_id)
     policy.can_edit_catalog(actor, agency)
-    _validate(session, agency.id, draft)
-    classification = f"{draft.category}{draft.subcategory}{draft.subject}{draft.detail}"
-    entry = Entry(agency_id=agency.id, resource_code=_next_code(session, classification),
-                  status=EntryStatus.DRAFT.value)
-    _apply(entry, draft)
-    session.add(entry)
-    session.flush()
-    evidence.record(session, EntryDrafted(entry_id=entry.id, agency_id=agency.id,
-                                          resource_code=entry.resource_code, name=entry.name), actor)
-    return entry
+    return entry_drafting.draft_all(session, actor, agency.id, [draft])[0]
+
+
+def draft_entries(session: Session, actor: Actor, agency_id: int,
+                  drafts: Sequence[rules.EntryDraft]) -> list[Entry]:
+    """Draft many entries at once (an import), all or none: the same rules, codes and audit
+    events as `draft_entry` for each, in order, with the database work batched."""
+    agency = _agency(session, agency_id)
+    policy.can_edit_catalog(actor, agency)
+    return entry_drafting.draft_all(session, actor, agency.id, drafts)
 
 
 def get_entry(session: Session, actor: Actor, entry_id: int) -> Entry:
@@ -144,7 +121,7 @@ def revise_entry(session: Session, actor: Actor, entry_id: int, draft: rules.Ent
     # that keeps its name would break the (entry_id, name) unique constraint.
     entry.items.clear()
     session.flush()
-    _apply(entry, draft)
+    entry_drafting.apply_draft(entry, draft)
     entry.status, entry.revision = EntryStatus.DRAFT.value, entry.revision + 1
     _clear_review(entry)
     session.flush()

@@ -8,7 +8,7 @@ the first affected position; `verify` names it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import rfc8785
@@ -77,9 +77,33 @@ def _create_head(session: Session) -> None:
 
 def record(session: Session, event: Event, actor: Actor) -> AuditEvent:
     """Append `event` by `actor` to the chain; committed (or rolled back) with the change."""
+    return record_many(session, [event], actor)[0]
+
+
+def record_many(session: Session, events: Iterable[Event], actor: Actor) -> list[AuditEvent]:
+    """Append `events`, in order, by `actor`: the same rows `record` would write one by one,
+    but the head is locked and updated once and the rows go in one batched INSERT."""
+    events = list(events)
+    if not events:
+        return []
     head = _lock_head(session)
+    rows, seq, prev_hash = [], head.last_seq, head.last_hash
+    for event in events:
+        seq += 1
+        row = _row(event, actor, seq, prev_hash)
+        rows.append(row)
+        prev_hash = row.hash
+    head.last_seq, head.last_hash = seq, prev_hash
+    # Every primary key is known, so the unit of work sends the rows as one executemany.
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _row(event: Event, actor: Actor, seq: int, prev_hash: str) -> AuditEvent:
+    """One chained row; its own timestamp, as if it had been appended on its own."""
     row = AuditEvent(
-        seq=head.last_seq + 1,
+        seq=seq,
         recorded_at=now(),
         actor_kind=actor.kind,
         actor_id=actor.id,
@@ -87,12 +111,9 @@ def record(session: Session, event: Event, actor: Actor) -> AuditEvent:
         agency_id=event.concerned_agency() or actor.agency_id,
         event_type=event.event_type,
         payload=canonical(event.payload()).decode("utf-8"),
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
-    row.hash = row_hash(row.prev_hash, row)
-    head.last_seq, head.last_hash = row.seq, row.hash
-    session.add(row)
-    session.flush()
+    row.hash = row_hash(prev_hash, row)
     return row
 
 

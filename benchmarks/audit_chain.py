@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import Column, Index, MetaData, Table, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from scratch import databases
+from sqlalchemy import Column, Index, MetaData, Table, insert
 
 from govshare.db import make_engine, make_sessionmaker, migrate
 from govshare.evidence import chain, record
@@ -30,8 +27,6 @@ from govshare.evidence.models import AuditEvent
 from govshare.kit.actor import Actor, Role
 from govshare.kit.clock import now
 
-PG_URL = os.environ.get("GOVSHARE_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ACTOR = Actor(kind="user", id=7, name="基准测试员", agency_id=3, agency_level="city",
               division_code="440100", roles=frozenset({Role.AGENCY_STAFF}))
 
@@ -130,39 +125,13 @@ def _report(engine_name: str, f: dict[str, float], batch: int) -> None:
     print(f"  verify(): {f['verify rows/s']:8.0f} 条/秒（{int(f['verify rows'])} 条）")
 
 
-def _pg_scratch() -> tuple[str, Callable[[], None]] | None:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"govshare_bench_{os.getpid()}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no server: report and go on with SQLite
-        print(f"PostgreSQL 不可用，跳过：{exc}")
-        return None
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        _report("SQLite", bench(url, args.events, args.batch), args.batch)
-    scratch = _pg_scratch()
-    if scratch:
-        url, drop = scratch
-        try:
-            _report("PostgreSQL", bench(url, args.events, args.batch), args.batch)
-        finally:
-            drop()
+    for label, url in databases(tag="bench_audit"):
+        _report(label, bench(url, args.events, args.batch), args.batch)
 
 
 if __name__ == "__main__":

@@ -21,17 +21,14 @@ database is created and dropped.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from scratch import databases
+from sqlalchemy import func, select
 
 from govshare.catalog import excel, excel_read, io_service
 from govshare.catalog.models import Entry, Item
@@ -40,8 +37,6 @@ from govshare.demo.catalog_scale import synthetic_entries
 from govshare.demo.seed import seed
 from govshare.kit.actor import Actor, Role
 
-PG_URL = os.environ.get("GOVSHARE_BENCH_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 console = Console()
 
 
@@ -102,24 +97,6 @@ def _report(engine_name: str, f: dict[str, float]) -> None:
                   f"导入 / 基线 = {f['import'] / f['baseline']:.1f}")
 
 
-def _pg_scratch() -> tuple[str, Callable[[], None]] | None:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"govshare_bench_import_{os.getpid()}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no server: report and go on with SQLite
-        print(f"PostgreSQL 不可用，跳过：{exc}")
-        return None
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
@@ -129,16 +106,8 @@ def main() -> None:
     data = workbook(args.entries)
     console.print(f"生成 {args.entries:,} 行的 Excel 目录：{len(data) / 1e6:.1f} MB，"
                   f"{time.perf_counter() - started:.1f} s（不计入）")
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            _report("SQLite", bench(f"sqlite:///{Path(folder) / 'bench.db'}", data, args.entries))
-    scratch = None if args.only == "sqlite" else _pg_scratch()
-    if scratch:
-        url, drop = scratch
-        try:
-            _report("PostgreSQL", bench(url, data, args.entries))
-        finally:
-            drop()
+    for label, url in databases(args.only, tag="bench_import"):
+        _report(label, bench(url, data, args.entries))
 
 
 if __name__ == "__main__":

@@ -22,16 +22,13 @@ database is created and dropped. About 3 minutes for both engines at 100,000 ent
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import create_engine, func, insert, select, text, update
-from sqlalchemy.engine import make_url
+from scratch import databases
+from sqlalchemy import func, insert, select, text, update
 
 from govshare.catalog import version_service
 from govshare.catalog.models import Entry, Item, Version, VersionEntry
@@ -44,8 +41,6 @@ from govshare.directory.models import Agency
 from govshare.kit.actor import Actor, Role
 from govshare.kit.clock import now
 
-PG_URL = os.environ.get("GOVSHARE_BENCH_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IT = Actor(kind="user", id=None, name="基准测试（市信息化主管部门）", agency_id=None,
            agency_level="city", division_code="440100", roles=frozenset({Role.IT_AUTHORITY}))
 ITEM_COLUMNS = ("id", "entry_id", "position", "name", "data_type", "length", "share_type",
@@ -214,24 +209,6 @@ def _report(engine_name: str, f: dict) -> None:
           f"{'达到' if f['recompile'] + f['diff'] < 10 and f['compile'] < 10 else '未达到'}")
 
 
-def _pg_scratch() -> tuple[str, Callable[[], None]] | None:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"govshare_bench_versions_{os.getpid()}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no server: report and go on with SQLite
-        print(f"PostgreSQL 不可用，跳过：{exc}")
-        return None
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
@@ -239,17 +216,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
     args = parser.parse_args()
     sample = min(args.baseline, args.entries)
-    if args.only != "postgresql":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'bench.db'}"
-            _report("SQLite", bench(url, args.entries, sample))
-    scratch = None if args.only == "sqlite" else _pg_scratch()
-    if scratch:
-        url, drop = scratch
-        try:
-            _report("PostgreSQL", bench(url, args.entries, sample))
-        finally:
-            drop()
+    for label, url in databases(args.only, tag="bench_versions"):
+        _report(label, bench(url, args.entries, sample))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,15 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # IMMEDIATE takes the write lock at the start: two writers never deadlock on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reading requests ask for DEFERRED (see `reading`): under WAL they never wait for a
+        # writer, not even for a long publish.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine for requests that only read (GET): SQLite begins DEFERRED."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

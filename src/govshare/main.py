@@ -32,7 +32,7 @@ from govshare.catalog import (
     web_versions,
 )
 from govshare.config import Settings, get_settings
-from govshare.db import make_engine, make_sessionmaker
+from govshare.db import make_engine, make_sessionmaker, reading
 from govshare.directory import api as directory_api
 from govshare.directory import auth
 from govshare.directory import web as directory_web
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_sessionmaker(reading(engine))
     app.state.templates = make_templates()
     app.state.resolve_actor = auth.resolve_actor
     app.state.csrf_token = auth.csrf_token

@@ -33,7 +33,10 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
-            session: Session = request.app.state.sessionmaker()
+            # Safe methods read; on SQLite they begin DEFERRED and never queue behind a writer.
+            factory = (request.app.state.read_sessionmaker if request.method in ("GET", "HEAD")
+                       else request.app.state.sessionmaker)
+            session: Session = factory()
             request.state.db = session
             try:
                 response = await handler(request)

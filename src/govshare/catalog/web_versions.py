@@ -11,20 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from govshare.catalog import version_service
+from govshare.catalog.published_labels import ENTRY_VOCABULARY, ITEM_VOCABULARY, label
 from govshare.catalog.snapshot import thaw
-from govshare.catalog.terms import (
-    DataType,
-    DeadlineClass,
-    FormatClass,
-    LibraryGroup,
-    ResourceKind,
-    Sensitivity,
-    ShareMode,
-    ShareType,
-    SubjectKey,
-    UpdateCycle,
-    VersionStatus,
-)
+from govshare.catalog.terms import VersionStatus
 from govshare.kit.actor import Actor, Role
 from govshare.kit.clock import today
 from govshare.kit.errors import DomainError, InvalidInput
@@ -51,10 +40,7 @@ FIELD_LABELS = {
     "item_order": "信息项顺序", "data_type": "数据类型", "length": "长度",
     "sensitivity": "敏感程度", "subject_key": "主体标识", "base_item_code": "基准信息项",
 }
-VOCABULARY = {"share_type": ShareType, "share_mode": ShareMode, "format_class": FormatClass,
-              "update_cycle": UpdateCycle, "deadline_class": DeadlineClass,
-              "resource_kind": ResourceKind, "library_group": LibraryGroup, "data_type": DataType,
-              "sensitivity": Sensitivity, "subject_key": SubjectKey}
+VOCABULARY = {**ENTRY_VOCABULARY, **ITEM_VOCABULARY}  # share_type means the same in both
 
 
 def shown(field: str, value: Any) -> str:
@@ -64,10 +50,7 @@ def shown(field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if field in VOCABULARY:
-        try:
-            return VOCABULARY[field](value).label
-        except ValueError:
-            return str(value)
+        return label(VOCABULARY[field], value)
     if field == "provider" and isinstance(value, dict):
         return f"{value.get('name', '')}（{value.get('credit_code', '')}）"
     if isinstance(value, list):

@@ -137,13 +137,16 @@ def _install_metrics(app: FastAPI) -> None:
 
     @app.middleware("http")
     async def measure(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        requests.labels(request.method, path, response.status_code).inc()
-        latency.labels(request.method, path).observe(time.perf_counter() - started)
-        return response
+        started, status = time.perf_counter(), 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            # Counted in `finally`: a request that ended in an unhandled error is still a 500.
+            path = getattr(request.scope.get("route"), "path", "unmatched")
+            requests.labels(request.method, path, status).inc()
+            latency.labels(request.method, path).observe(time.perf_counter() - started)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

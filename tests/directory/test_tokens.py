@@ -232,3 +232,28 @@ def test_a_browser_session_posting_to_the_api_needs_the_csrf_header(signed_in, d
     ok = admin.post(_clients(civil), json={"name": "有令牌"},
                     headers={"X-CSRF-Token": page_token})
     assert ok.status_code == 201, ok.text
+
+
+@pytest.mark.req("GD-31")
+def test_operators_see_when_a_token_was_last_used_recorded_at_most_every_five_minutes(
+        signed_in, db, bearer):
+    civil = db.agency_id("civil")
+    admin = signed_in("civil_admin")
+    issued = _issue(admin, civil, name="民政业务系统")
+    assert issued["last_used_at"] is None
+    system = bearer(issued["token"])
+    assert system.get("/api/v1/me").status_code == 200
+    listed = {c["id"]: c for c in admin.get(_clients(civil)).json()}
+    first = listed[issued["id"]]["last_used_at"]
+    assert first is not None
+    # A second call within five minutes writes nothing new…
+    assert system.get("/api/v1/me").status_code == 200
+    assert {c["id"]: c for c in admin.get(_clients(civil)).json()}[issued["id"]][
+        "last_used_at"] == first
+    # …one after five minutes does (the clock moved back in the database instead of waiting).
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE directory_api_client SET last_used_at = :t WHERE id = :i"),
+                     {"t": now() - timedelta(minutes=6), "i": issued["id"]})
+    assert system.get("/api/v1/me").status_code == 200
+    later = {c["id"]: c for c in admin.get(_clients(civil)).json()}[issued["id"]]["last_used_at"]
+    assert later > first

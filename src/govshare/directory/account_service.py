@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -278,4 +278,16 @@ def client_for_token(session: Session, token: str) -> ApiClient:
         raise Unauthenticated("令牌已被吊销", code="token_revoked")
     if client.expires_at is not None and client.expires_at <= now():
         raise Unauthenticated("令牌已过期", code="token_expired")
+    _note_use(client)
     return client
+
+
+LAST_USED_GRANULARITY = timedelta(minutes=5)
+
+
+def _note_use(client: ApiClient) -> None:
+    """Operators see when a token was last used (to retire idle ones); recorded at most every
+    five minutes, so a busy client does not turn every read into a write."""
+    moment = now()
+    if client.last_used_at is None or moment - client.last_used_at >= LAST_USED_GRANULARITY:
+        client.last_used_at = moment

@@ -87,6 +87,7 @@ class ApiClientRead(BaseModel):
     expires_at: datetime | None
     revoked_at: datetime | None
     revoked_reason: str | None
+    last_used_at: datetime | None = Field(None, description="最近一次使用（每5分钟至多记录一次）")
 
 
 class ApiClientIssuedRead(ApiClientRead):

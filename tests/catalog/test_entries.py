@@ -13,10 +13,8 @@ from sqlalchemy import select
 from govshare.catalog.models import Entry
 from govshare.directory.models import Agency
 from govshare.evidence.models import AuditEvent
-from tests.conftest import make_client, sign_in
 
 API = "/api/v1/catalog"
-PASSWORD = "Tianhe-admin-2026"
 
 
 def body(**overrides) -> dict:
@@ -127,16 +125,9 @@ def test_only_a_submitted_entry_can_be_filed_or_returned(db, signed_in):
 
 
 @pytest.fixture
-def tianhe_civil_admin(db, signed_in, tmp_path):
-    """The district IT authority appoints an administrator for 天河区民政局, signed in."""
-    r = signed_in("tianhe_it").post("/api/v1/users", json={
-        "username": "tianhe_civil_admin", "display_name": "天河民政管理员",
-        "password": PASSWORD, "agency_id": db.agency_id("civil-440106"),
-        "roles": ["agency_admin"]})
-    assert r.status_code == 201, r.text
-    client = make_client(db, tmp_path)
-    yield sign_in(client, "tianhe_civil_admin", PASSWORD)
-    client.app.state.engine.dispose()
+def tianhe_civil_admin(db, signed_in):
+    """The demo's administrator of 天河区民政局 (a district agency), signed in."""
+    return signed_in("tianhe_civil_admin")
 
 
 @pytest.mark.req("GZ-7")

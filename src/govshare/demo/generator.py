@@ -94,6 +94,8 @@ def users() -> list[DemoUser]:
         DemoUser("civil_admin", "王建国", "civil", ("agency_admin",), "市民政局管理员"),
         DemoUser("civil_clerk", "钱办事", "civil", ("agency_staff",), "市民政局工作人员（婚姻登记）"),
         DemoUser("market_clerk", "李晓红", "market", ("agency_staff",), "市市场监管局工作人员"),
+        DemoUser("tianhe_civil_admin", "天河民政管理员", "civil-440106", ("agency_admin",),
+                 "天河区民政局管理员（区级目录的保密审查）"),
         DemoUser("tianhe_civil_clerk", "天河民政办事员", "civil-440106", ("agency_staff",),
                  "天河区民政局工作人员（区级）"),
     ]

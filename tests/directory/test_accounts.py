@@ -181,7 +181,7 @@ def test_it_authority_is_granted_only_in_an_it_authority_agency(signed_in, db, r
     assert ok.status_code == 201, ok.text
     assert ok.json()["roles"] == ["it_authority"]
     branch = tianhe.post(USERS, json=_user(db.agency_id("civil-440106"), "agency_admin",
-                                           username="tianhe_civil_admin"))
+                                           username="tianhe_civil_admin2"))
     assert branch.status_code == 201, branch.text
 
 

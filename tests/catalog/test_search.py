@@ -20,7 +20,7 @@ from govshare.kit.errors import Forbidden, InvalidInput
 from govshare.kit.pagination import PageRequest
 from tests.conftest import make_client
 
-DEMO_ENTRIES = 11
+DEMO_ENTRIES = 12
 
 
 def publish(session) -> Version:

@@ -1,7 +1,7 @@
 """The shared catalog's versions (GZ-8, GD-13, GZ-9, GD-14), on SQLite and PostgreSQL: compiled
 by the city IT authority from the filed entries, diffed against the version in force, approved
 or rejected by the government (removals explicitly), published, never changed afterwards and
-readable as of any date. The demo city starts with version 1 (its 11 entries) published."""
+readable as of any date. The demo city starts with version 1 (its 12 entries) published."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from govshare.kit.clock import CHINA, today
 from govshare.kit.errors import Conflict, Forbidden, InvalidInput
 from govshare.kit.pagination import PageRequest
 
-DEMO_ENTRIES = 11
+DEMO_ENTRIES = 12
 NEW_ENTRY = "出入境证件信息"
 
 

@@ -93,6 +93,13 @@ ENTRIES: list[tuple[str, EntryDraft]] = [
         _i("信用等级", length=2)],
         cat="3", sub="02", subj="010", abstract="纳税人纳税信用评价结果。", cycle="yearly",
         format_class="service_api")),
+    # Not shared: a sealed criminal record may be given to no one (GD-4 needs the legal basis).
+    ("police", _e("未成年人犯罪记录封存信息", "specialised", "business", "not_shared", "platform_table", [
+        _i("公民身份号码", length=18, key="id_number"), _i("封存决定日期", "D"),
+        _i("封存机关", length=100)],
+        cat="3", sub="01", subj="009", abstract="依法封存的未成年人犯罪记录。",
+        legal_basis="《中华人民共和国刑事诉讼法》第二百八十六条：犯罪记录被封存的，不得向任何单位和个人提供",
+        cycle="daily")),
     ("housing", _e("建设工程施工许可信息", "licence", "licence", "unconditional", "platform_table", [
         _i("施工许可证编号", length=30, key="licence_no"), _i("项目名称", length=200),
         _i("建设单位统一社会信用代码", length=18), _i("发证日期", "D")],

@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from govshare.access import cli as access_cli
 from govshare.catalog import cli as catalog_cli
 from govshare.config import Settings, get_settings
 from govshare.db import migrate, unit_of_work
@@ -23,6 +24,7 @@ audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 app.add_typer(workdays_app, name="workdays")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_cli.register(), name="catalog")
+app.add_typer(access_cli.register(), name="access")
 
 
 def _sessions(settings: Settings):

@@ -21,6 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from govshare import __version__
+from govshare.access import api as access_api
+from govshare.access import api_agreements, api_notices, web_agreements, web_notices
+from govshare.access import web as access_web
 from govshare.catalog import (
     api_entries,
     api_io,
@@ -46,9 +49,11 @@ from govshare.workdays import web as workdays_web
 
 STATIC = Path(__file__).parent / "static"
 API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router,
-               api_entries.router, api_versions.router, api_search.router, api_io.router]
+               api_entries.router, api_versions.router, api_search.router, api_io.router,
+               access_api.router, api_agreements.router, api_notices.router]
 WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
-               web_entries.router, web_versions.router, web_search.router, web_io.router]
+               web_entries.router, web_versions.router, web_search.router, web_io.router,
+               access_web.router, web_agreements.router, web_notices.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

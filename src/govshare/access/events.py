@@ -61,6 +61,17 @@ class GrantActivated(Event):
 
 
 @dataclass(frozen=True)
+class GrantAwaitingAgreement(Event):
+    """GD-34: the agreement a grant relied on ended (terminated or expired) and no other covers
+    it: the grant waits for an agreement again."""
+
+    grant_id: int
+    agency_id: int  # the grantee
+    agreement_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class GrantRevoked(Event):
     grant_id: int
     agency_id: int
@@ -92,6 +103,16 @@ class AgreementTerminated(Event):
     agreement_id: int
     agency_id: int
     reasons: str
+
+
+@dataclass(frozen=True)
+class AgreementExpired(Event):
+    """The agreement's term ended (found by the daily sweep)."""
+
+    agreement_id: int
+    agency_id: int  # the provider
+    valid_until: str
+    on_date: str
 
 
 @dataclass(frozen=True)

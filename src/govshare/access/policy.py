@@ -90,6 +90,23 @@ def can_read_agreement(actor: Actor, agreement: Agreement) -> None:
     raise NotFound(f"没有找到编号为 {agreement.id} 的保密协议")
 
 
+def can_list_agreements(actor: Actor) -> None:
+    """An agency sees the agreements it is party to; the IT authority and oversight see all."""
+    if actor.agency_id is None and not actor.has(Role.IT_AUTHORITY, *OVERSIGHT):
+        raise Forbidden("无权查看保密协议")
+
+
+def can_terminate_agreement(actor: Actor, agreement: Agreement) -> None:
+    """Either party's administrator, or the IT authority, ends an agreement with reasons."""
+    can_read_agreement(actor, agreement)
+    if actor.agency_id in (agreement.provider_agency_id, agreement.consumer_agency_id) \
+            and actor.has(Role.AGENCY_ADMIN):
+        return
+    if actor.has(Role.IT_AUTHORITY):
+        return
+    raise Forbidden("只有协议一方的机关管理员或信息化主管部门可以终止保密协议")
+
+
 def can_read_notices(actor: Actor, agency_id: int) -> None:
     if actor.agency_id == agency_id:
         return

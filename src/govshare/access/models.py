@@ -130,10 +130,11 @@ class Agreement(Base):
     valid_until: Mapped[date] = mapped_column(Date)
     document_name: Mapped[str] = mapped_column(String(200))
     document_sm3: Mapped[str] = mapped_column(String(64))
-    document: Mapped[bytes] = mapped_column(LargeBinary)
+    # Up to 10 MB: loaded only when the document itself is asked for, not with every row.
+    document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # State secrets: the filing with the secrecy department (保密行政管理部门备案).
     secrecy_filing: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="in_force")  # in_force, terminated
+    status: Mapped[str] = mapped_column(String(16), default="in_force")  # in_force, terminated, expired
     filed_by: Mapped[str] = mapped_column(String(64))
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=now)
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from govshare.evidence import policy, service
 from govshare.evidence.chain import ChainReport
+from govshare.evidence.labels import event_label
 from govshare.kit.actor import Actor
 from govshare.kit.clock import CHINA
 from govshare.kit.errors import InvalidInput
@@ -52,7 +53,8 @@ def _render(request: Request, db, actor: Actor, form: dict[str, str], page_no: i
                   pages=max(1, math.ceil(page.total / PAGE_SIZE)), form=form,
                   query=urlencode({k: v for k, v in form.items() if v}),
                   choices=service.filter_choices(db, actor),
-                  overseer=policy.sees_all_agencies(actor), report=report, pretty=_pretty)
+                  overseer=policy.sees_all_agencies(actor), report=report, pretty=_pretty,
+                  event_label=event_label)
 
 
 def _filter(form: dict[str, str]) -> service.AuditFilter:

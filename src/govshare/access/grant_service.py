@@ -100,6 +100,14 @@ def get_grant(session: Session, actor: Actor, grant_id: int) -> Grant:
     return grant
 
 
+def grant_of_request(session: Session, actor: Actor, request_id: int) -> Grant | None:
+    """The grant a request issued, if any (a request issues at most one)."""
+    grant = session.scalar(select(Grant).where(Grant.request_id == request_id))
+    if grant is not None:
+        policy.can_read_grant(actor, grant)
+    return grant
+
+
 def list_grants(session: Session, actor: Actor, page: PageRequest, *, side: str = "held",
                 status: str | None = None) -> Page[Grant]:
     """The grants the actor's agency holds (`held`) or has given (`given`); `all` for the IT

@@ -40,6 +40,9 @@ class RequestRow:
     provisional: bool  # the deadline reaches a year whose holidays are not known yet
     overdue: bool
     actions: list[str]  # what this actor may do now
+    # The deadline recomputed with today's calendar: a provisional one moves once its year is
+    # entered, while the stored due_date keeps the date computed at the step.
+    due_date: date | None = None
 
 
 def list_requests(session: Session, actor: Actor, queue: str, page: PageRequest, *,
@@ -64,7 +67,9 @@ def row_of(request: AccessRequest, actor: Actor, calendar: WorkCalendar, today: 
     state = RequestState(S(request.status), request.requester_agency_id,
                          request.provider_agency_id, request.since_date)
     left = workflow.working_days_left(state, today, calendar)
+    deadline = workflow.deadline_of(state, calendar)
     return RequestRow(request=request, status_label=state.status.label,
+                      due_date=deadline.due_date if deadline else None,
                       days_left=left.days if left else None,
                       provisional=bool(left and left.provisional),
                       overdue=workflow.is_overdue(state, today, calendar),

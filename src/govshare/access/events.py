@@ -141,3 +141,23 @@ class NoticeHookSet(Event):
     agency_id: int
     url: str
     active: bool
+
+
+@dataclass(frozen=True)
+class DeadlineRecomputed(Event):
+    """The sweep recounted an open request's deadline with today's calendar (a year's holidays
+    declared, a day set or cleared since the deadline was counted)."""
+
+    request_id: int
+    agency_id: int  # the provider, who must act by the deadline
+    status: str
+    due_date_before: str | None
+    due_date: str
+    provisional: bool
+    on_date: str
+
+
+@dataclass(frozen=True)
+class NoticesRead(Event):
+    agency_id: int
+    notice_ids: list

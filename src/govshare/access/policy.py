@@ -107,14 +107,14 @@ def can_terminate_agreement(actor: Actor, agreement: Agreement) -> None:
     raise Forbidden("只有协议一方的机关管理员或信息化主管部门可以终止保密协议")
 
 
-def can_read_notices(actor: Actor, agency_id: int) -> None:
-    if actor.agency_id == agency_id:
+def can_read_notices(actor: Actor, agency_id: int | None) -> None:
+    if actor.agency_id is not None and actor.agency_id == agency_id:
         return
     raise Forbidden("只能查看本机关的提醒")
 
 
-def can_set_notice_hook(actor: Actor, agency_id: int) -> None:
-    if actor.agency_id == agency_id and actor.has(Role.AGENCY_ADMIN):
+def can_set_notice_hook(actor: Actor, agency_id: int | None) -> None:
+    if actor.agency_id is not None and actor.agency_id == agency_id and actor.has(Role.AGENCY_ADMIN):
         return
     raise Forbidden("只有本机关管理员可以设置提醒推送地址")
 

@@ -9,4 +9,7 @@ app = typer.Typer(help="获取与授权：共享申请、授权、保密协议�
 
 
 def register() -> typer.Typer:
+    from govshare.access import cli_agreements
+
+    cli_agreements.register(app)
     return app

@@ -6,6 +6,7 @@ import os
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
@@ -61,12 +62,40 @@ def init(admin_username: str = typer.Option("admin", help="第一个信息化主
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          with_worker: Annotated[bool, typer.Option(
+              "--with-worker", help="在本进程内同时运行后台任务（期限巡检、提醒推送）")] = False):
     """Serve the API and the web console."""
     import uvicorn
 
-    uvicorn.run("govshare.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True)
+    stop = None
+    if with_worker:
+        from govshare import worker
+
+        stop = worker.start_in_background(get_settings())
+    try:
+        uvicorn.run("govshare.main:create_app", factory=True, host=host, port=port,
+                    workers=workers, proxy_headers=True)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command("worker")
+def worker_command(once: bool = typer.Option(False, "--once", help="巡检一次、推送一轮后退出"),
+                   on: str = typer.Option(None, "--date",
+                                          help="巡检日期 YYYY-MM-DD（仅与 --once 同用，默认今天）"),
+                   interval: float = typer.Option(5.0, help="推送提醒的间隔（秒）")):
+    """Background jobs: the daily deadline sweep and the outbox (webhook) sender."""
+    from govshare import worker
+
+    try:
+        if on is not None and not once:
+            raise InvalidInput("--date 只能与 --once 一起使用", field="date", rule="once_only")
+        day = _day(on, "date") if on is not None else None
+        worker.main(get_settings(), once=once, on=day, interval=interval, say=console.print)
+    except DomainError as exc:
+        _fail(exc)
 
 
 @app.command()

@@ -9,7 +9,8 @@ app = typer.Typer(help="获取与授权：共享申请、授权、保密协议�
 
 
 def register() -> typer.Typer:
-    from govshare.access import cli_agreements
+    from govshare.access import cli_agreements, cli_sweep
 
+    cli_sweep.register(app)
     cli_agreements.register(app)
     return app

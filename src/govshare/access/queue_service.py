@@ -62,6 +62,7 @@ def list_requests(session: Session, actor: Actor, queue: str, page: PageRequest,
     return Page(items=rows, total=found.total, limit=found.limit, offset=found.offset)
 
 
+@system_use("formats a request list_requests or request_row already let the actor read")
 def row_of(request: AccessRequest, actor: Actor, calendar: WorkCalendar, today: date) -> RequestRow:
     """A request with what a page shows beside it."""
     state = RequestState(S(request.status), request.requester_agency_id,

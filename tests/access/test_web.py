@@ -84,6 +84,8 @@ def test_each_queue_opens_for_the_people_who_work_it(db, signed_in):
     approver = signed_in("approver")
     assert approver.get("/access/government").status_code == 200
     assert approver.get("/access/inbox").status_code == 403
+    refused = approver.get("/access/requests/new")
+    assert refused.status_code == 403 and "只有机关工作人员或管理员可以代表本机关提出共享申请" in refused.text
 
 
 # --- the request form -------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def test_a_clerk_requests_a_conditional_resource_and_sees_its_deadline(db, signe
     assert "户籍地址个人隐私" in shown
     assert "授权以天河区的记录为限" in shown  # GZ-21, said before anyone decides
     assert "提交申请天河民政办事员" in section(page, "history")
-    assert 'action="/access/requests/%d/actions/withdraw"' % rid in page
+    assert f'action="/access/requests/{rid}/actions/withdraw"' in page
     assert "/actions/grant" not in page  # the requester does not decide
     row = re.search(rf'<tr id="request-{rid}".*?</tr>', clerk.get("/access/requests").text, re.S)
     assert "户籍人口信息" in text(f"<main>{row.group(0)}</main>")
@@ -230,7 +232,7 @@ def test_the_provider_grants_a_narrower_scope_and_the_requester_sees_it(db, sign
     history = section(page, "history")
     assert "缩小范围授权陈志强" in history and "核验身份只需公民身份号码和姓名" in history
     assert "《个人信息保护法》第六条" in history and "授权的信息项：公民身份号码、姓名" in history
-    assert 'action="/access/requests/%d/actions/dispute"' % rid in page
+    assert f'action="/access/requests/{rid}/actions/dispute"' in page
     with db.session() as s:
         grant_id = s.scalar(select(Grant.id).where(Grant.request_id == rid))
     held = clerk.get("/access/grants").text
@@ -340,12 +342,13 @@ def test_a_request_outside_the_catalog_goes_through_the_government(db, signed_in
 
 
 def test_outside_the_catalog_without_a_provider_names_the_field(db, signed_in):
+    clerk = signed_in("civil_clerk")
     form = request_form("", [], provider_agency_id="", resource_name="x", items_text="a")
-    r = post_form(signed_in("civil_clerk"), "/access/requests/new", form)
+    r = post_form(clerk, "/access/requests/new", form)
     assert r.status_code == 422 and "提供机关" in field_error(r.text, "provider_agency_id")
     form = request_form("", [], provider_agency_id=str(db.agency_id("police")),
                         resource_name="x", items_text="")
-    r = post_form(signed_in("civil_clerk"), "/access/requests/new", form)
+    r = post_form(clerk, "/access/requests/new", form)
     assert r.status_code == 422 and "信息项" in field_error(r.text, "items_text")
 
 

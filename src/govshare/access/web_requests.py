@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare.access import grant_service, queue_service, request_service, rules, workflow
-from govshare.access.models import AccessRequest, Grant
+from govshare.access import grant_service, policy, queue_service, request_service, rules, workflow
+from govshare.access.models import AccessRequest
 from govshare.access.web_request_form import (
     SETTLING,
     blank_request,
@@ -61,6 +60,7 @@ ROUTE_LABELS = {Route.UNCONDITIONAL: "无条件共享", Route.CONDITIONAL: "有�
 
 @router.get("/access/requests/new")
 def new_request_form(request: Request, db: DbSession, actor: PageActor, resource_code: str = ""):
+    policy.can_submit_request(actor)  # only an agency asks; others are told so before they type
     document = _document(db, actor, resource_code)
     return _form(request, db, actor, document, blank_request(document, clock.today()))
 
@@ -130,7 +130,7 @@ def _request_page(request: Request, db: Session, actor: Actor, request_id: int, 
                   errors: dict | None = None, status: int = 200):
     req = request_service.get_request(db, actor, request_id)
     row = queue_service.request_row(db, actor, req)
-    grant = _grant_of(db, actor, req)
+    grant = grant_service.grant_of_request(db, actor, req.id)
     agencies = agency_names(db, actor)
     forms = {a: (values if a == failed else _defaults(a, req)) for a in row.actions}
     return render(request, "access/request_detail.html", status_code=status, req=req, row=row,
@@ -154,11 +154,6 @@ def _notice(req: AccessRequest, notice: str) -> str | None:
     if notice in ACTION_LABELS:
         return f"已办理：{ACTION_LABELS[notice]}。当前状态：{RequestStatus(req.status).label}。"
     return None
-
-
-def _grant_of(db: Session, actor: Actor, req: AccessRequest) -> Grant | None:
-    grant_id = db.scalar(select(Grant.id).where(Grant.request_id == req.id))
-    return grant_service.get_grant(db, actor, grant_id) if grant_id else None
 
 
 def _division_limit(db: Session, actor: Actor, req: AccessRequest) -> str | None:

@@ -6,9 +6,11 @@ random trees; tampered proofs, heads and sizes all fail."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -287,3 +289,45 @@ def test_a_tree_head_of_an_older_size_and_malformed_heads():
                 {**good, "hash_algorithm": "SHA-256"}, {k: v for k, v in good.items() if k != "tree_size"}):
         with pytest.raises(ValueError):
             merkle.SignedTreeHead.from_dict(bad)
+
+
+# -- the shell check in docs/evidence.md ------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "evidence.md"
+
+
+def documented_receipt_check() -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("<!-- tested: receipt-check -->", 1)[1]
+    return block.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.req("GZ-24")
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("bash", "openssl", "jq", "xxd")),
+                    reason="needs bash, openssl, jq and xxd")
+def test_the_documented_shell_check_verifies_a_receipt(tmp_path):
+    """Standard tools alone accept a genuine receipt and refuse a changed snapshot or proof."""
+    signer = signing.generate(signing.SM2_SM3)
+    tree = MerkleTree()
+    snapshots = [json.dumps({"snapshot_id": i, "姓名": "张三"}, ensure_ascii=False).encode()
+                 for i in range(23)]
+    tree.extend(snapshots)
+    head = merkle.sign_tree_head(tree, signer)
+    (tmp_path / "check.sh").write_text(documented_receipt_check(), encoding="utf-8")
+    (tmp_path / "pub.pem").write_bytes(signer.verifier.public_pem)
+
+    def check(index: int, snapshot: bytes, proof: list[bytes]) -> subprocess.CompletedProcess:
+        (tmp_path / "snapshot.json").write_bytes(snapshot)
+        (tmp_path / "evidence.json").write_text(json.dumps({
+            "leaf_index": index, "inclusion_proof": [p.hex() for p in proof], "tree_head": head.to_dict()}))
+        return subprocess.run(["bash", "check.sh"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    for index in (13, 22):
+        done = check(index, snapshots[index], tree.inclusion_proof(index))
+        assert done.returncode == 0 and "Signature Verified Successfully" in done.stdout, done
+        assert "包含证明成立" in done.stdout
+    changed = check(13, snapshots[13].replace("张三".encode(), "李四".encode()), tree.inclusion_proof(13))
+    assert changed.returncode == 1 and "包含证明不成立" in changed.stdout
+    proof = tree.inclusion_proof(13)
+    assert check(13, snapshots[13], proof[:1] + [flip(proof[1])] + proof[2:]).returncode == 1
+    assert check(12, snapshots[13], proof).returncode == 1

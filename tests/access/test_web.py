@@ -80,7 +80,10 @@ def test_each_queue_opens_for_the_people_who_work_it(db, signed_in):
     for url in ("/access/coordination", "/access/government"):
         assert clerk.get(url).status_code == 403
     assert signed_in("police_admin").get("/access/inbox").status_code == 200
-    assert signed_in("admin").get("/access/coordination").status_code == 200
+    it = signed_in("admin")
+    assert it.get("/access/coordination").status_code == 200
+    assert 'href="/access/grants?side=all"' in it.get("/access/grants").text  # oversight of all grants
+    assert 'side=all' not in clerk.get("/access/grants").text
     approver = signed_in("approver")
     assert approver.get("/access/government").status_code == 200
     assert approver.get("/access/inbox").status_code == 403
@@ -318,6 +321,27 @@ def test_a_disputed_refusal_goes_to_coordination_which_records_whether_to_share(
     page = clerk.get(f"/access/requests/{rid}").text
     assert "经协调，同意提供姓名" in section(page, "history") and "决定共享" in section(page, "history")
     assert "有效" in section(page, "grant")
+
+
+@pytest.mark.req("GD-22")
+def test_a_disputed_coordination_goes_to_the_leading_group_whose_decision_is_recorded(db, signed_in):
+    rid = submitted(db, "civil_clerk", HOUSEHOLD, items=("姓名",))
+    provider, clerk, it = signed_in("police_admin"), signed_in("civil_clerk"), signed_in("admin")
+    act(provider, rid, "refuse", {"reasons": "涉及个人信息", "legal_basis": "《户口登记条例》"})
+    act(clerk, rid, "dispute", {"reasons": "婚姻登记须核验户籍"})
+    act(it, rid, "record_coordination", {"outcome": "同意提供姓名", "share": "yes"})
+    page = provider.get(f"/access/requests/{rid}").text
+    assert f'action="/access/requests/{rid}/actions/dispute"' in page  # either party may disagree
+    assert act(provider, rid, "dispute", {"reasons": "协调结果超出必要范围"}).status_code == 303
+    assert f'<tr id="request-{rid}"' in it.get("/access/coordination").text
+    r = act(it, rid, "record_leading_group_decision", {"decision": "", "share": "no"})
+    assert r.status_code == 422
+    assert "领导小组的决定" in field_error(r.text, "record_leading_group_decision-decision")
+    assert act(it, rid, "record_leading_group_decision",
+               {"decision": "领导小组决定不予共享", "share": "no"}).status_code == 303
+    page = clerk.get(f"/access/requests/{rid}").text
+    assert "领导小组已决定" in text(page) and "领导小组决定不予共享" in section(page, "history")
+    assert "已撤销" in section(page, "grant")
 
 
 @pytest.mark.req("GZ-19")

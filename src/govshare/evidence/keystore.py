@@ -195,7 +195,7 @@ class KeyStore:
                                  rule="private_key_file") from None
         try:
             signer = signing.load_signer(pem, passphrase, current.algorithm)
-        except ValueError:
+        except (ValueError, TypeError):  # TypeError: the file is not encrypted at all
             raise KeyUnavailable(
                 f"无法打开签名密钥 {name}：环境变量 {PASSPHRASE_ENV} 中的口令不对，或密钥文件已损坏。",
                 field=PASSPHRASE_ENV, rule="key_passphrase") from None

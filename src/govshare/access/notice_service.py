@@ -4,7 +4,8 @@ outbox (sent after commit by the worker), so nothing is sent for a change that r
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -33,6 +34,7 @@ KIND_LABELS = {
     "supply_overdue": "逾期未提供",
     "grant_revoked": "授权被撤销",
     "agreement_needed": "须签订保密协议",
+    "leading_group_decided": "记录领导小组决定",
 }
 
 
@@ -54,20 +56,44 @@ def notify(session: Session, agency_id: int, kind: str, message: str, *,
            request_id: int | None = None, due_date: date | None = None) -> Notice | None:
     """Put a notice in the agency's inbox (once per request, kind and deadline) and queue it
     for the agency's webhook if one is set."""
-    exists = session.scalar(select(Notice.id).where(
-        Notice.agency_id == agency_id, Notice.request_id == request_id, Notice.kind == kind,
-        Notice.due_date == due_date if due_date else Notice.due_date.is_(None)))
-    if exists is not None and due_date is not None:
+    if due_date is not None and session.scalar(select(Notice.id).where(
+            Notice.agency_id == agency_id, Notice.request_id == request_id, Notice.kind == kind,
+            Notice.due_date == due_date)) is not None:
         return None
     notice = Notice(agency_id=agency_id, request_id=request_id, kind=kind, due_date=due_date,
                     message=message)
     session.add(notice)
     session.flush()
-    hook = session.get(NoticeHook, agency_id)
-    if hook is not None and hook.active:
-        session.add(OutboxMessage(topic=TOPIC, destination=hook.url, secret=hook.secret,
+    hook = _hook(session, agency_id)
+    if hook is not None:
+        url, secret = hook
+        session.add(OutboxMessage(topic=TOPIC, destination=url, secret=secret,
                                   payload=_payload(notice)))
     return notice
+
+
+@contextmanager
+@system_use("the sweep reads the webhooks once instead of once per notice; nothing is shown")
+def hooks_read_once(session: Session) -> Iterator[None]:
+    """Within the block `notify` takes the agencies' webhooks from one read, not a query per
+    notice (the sweep notifies many; no webhook changes in its transaction)."""
+    session.info[_HOOKS] = {h.agency_id: (h.url, h.secret) for h in session.scalars(
+        select(NoticeHook).where(NoticeHook.active.is_(True)))}
+    try:
+        yield
+    finally:
+        session.info.pop(_HOOKS, None)
+
+
+_HOOKS = "govshare.access.notice_hooks"
+
+
+def _hook(session: Session, agency_id: int) -> tuple[str, str] | None:
+    cached = session.info.get(_HOOKS)
+    if cached is not None:
+        return cached.get(agency_id)
+    hook = session.get(NoticeHook, agency_id)
+    return (hook.url, hook.secret) if hook is not None and hook.active else None
 
 
 @system_use("the deadline sweep queues the notices it inserted in bulk for the agencies' webhooks")

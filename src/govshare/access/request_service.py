@@ -270,8 +270,13 @@ def _notify_submission(session: Session, request: AccessRequest) -> None:
                           request_id=request.id)
 
 
+# access_notice.kind holds 24 characters: the one longer step gets a shorter kind.
+STEP_KINDS = {"record_leading_group_decision": "leading_group_decided"}
+
+
 def _notify_step(session: Session, request: AccessRequest, action: str, step: Step) -> None:
     text = (f"共享申请 #{request.id}（{request.resource_name}）："
             f"{workflow.ACTION_LABELS[action]}，当前状态“{step.state.status.label}”")
+    kind = STEP_KINDS.get(action, "step_" + action)
     for agency_id in {request.requester_agency_id, request.provider_agency_id}:
-        notice_service.notify(session, agency_id, "step_" + action, text, request_id=request.id)
+        notice_service.notify(session, agency_id, kind, text, request_id=request.id)

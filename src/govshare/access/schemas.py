@@ -105,7 +105,7 @@ def actions_read(status: str, actions: list[str]) -> list[ActionRead]:
             for a in actions]
 
 
-class StepRead(BaseModel):
+class RequestStepRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     seq: int = Field(description="步骤序号 Step number, from 1")
     action: str = Field(description="操作（submit 为提交） Action taken ('submit' for submission)")
@@ -188,7 +188,7 @@ class RequestRead(RequestRowRead):
     legal_basis: str = Field(description="申请所依据的法律法规 Legal basis of the request")
     row_scope: dict[str, Any] = Field(description="数据范围 Row scope")
     catalog_version_id: int | None = Field(description="申请时现行的目录版本 Catalog version")
-    steps: list[StepRead] = Field(description="办理步骤，按顺序 The steps taken, in order")
+    steps: list[RequestStepRead] = Field(description="办理步骤，按顺序 The steps taken, in order")
     grant_id: int | None = Field(description="签发的授权编号；无授权为空 Grant issued, if any")
     grant: GrantRead | None = Field(description="签发的授权 The grant issued, if any")
 

@@ -6,6 +6,7 @@ from govshare.catalog import search_models
 from govshare.db import Base
 from govshare.directory import models as directory_models  # noqa: F401
 from govshare.evidence import models as evidence_models  # noqa: F401
+from govshare.exchange import models as exchange_models  # noqa: F401
 from govshare.kit import outbox_models  # noqa: F401
 from govshare.workdays import models as workdays_models  # noqa: F401
 

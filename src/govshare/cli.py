@@ -16,6 +16,7 @@ from govshare.access import cli as access_cli
 from govshare.catalog import cli as catalog_cli
 from govshare.config import Settings, get_settings
 from govshare.db import migrate, unit_of_work
+from govshare.exchange import cli as exchange_cli
 from govshare.kit.cli import console, fail, operator, sessions
 from govshare.kit.errors import DomainError, InvalidInput
 
@@ -26,6 +27,7 @@ app.add_typer(workdays_app, name="workdays")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_cli.register(), name="catalog")
 app.add_typer(access_cli.register(), name="access")
+app.add_typer(exchange_cli.register(), name="exchange")
 
 
 def _sessions(settings: Settings):

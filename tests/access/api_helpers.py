@@ -65,6 +65,15 @@ def on(monkeypatch):
     return _on
 
 
+def token_of(db, username: str) -> str:
+    """A new API token of the user's agency with the user's roles, issued by the IT authority."""
+    with db.session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        return account_service.issue_api_client(
+            s, actor(s, "admin"), user.agency_id, f"{user.display_name}的系统",
+            tuple(user.roles)).token
+
+
 @pytest.fixture
 def api_as(db, tmp_path):
     """`api_as("police_admin")`: a client of the API holding a token of that user's agency, with
@@ -73,13 +82,8 @@ def api_as(db, tmp_path):
     app = make_client(db, tmp_path).app
 
     def _as(username: str) -> TestClient:
-        with db.session() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            issued = account_service.issue_api_client(
-                s, actor(s, "admin"), user.agency_id, f"{user.display_name}的系统",
-                tuple(user.roles))
         client = TestClient(app, raise_server_exceptions=False)
-        client.headers["Authorization"] = f"Bearer {issued.token}"
+        client.headers["Authorization"] = f"Bearer {token_of(db, username)}"
         return client
 
     yield _as

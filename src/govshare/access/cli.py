@@ -9,8 +9,9 @@ app = typer.Typer(help="获取与授权：共享申请、授权、保密协议�
 
 
 def register() -> typer.Typer:
-    from govshare.access import cli_agreements, cli_sweep
+    from govshare.access import cli_agreements, cli_requests, cli_sweep
 
+    cli_requests.register(app)
     cli_sweep.register(app)
     cli_agreements.register(app)
     return app

@@ -117,11 +117,11 @@ class KeyStore:
         cached = self._manifests.get(name)
         stamp = (stat.st_ino, stat.st_mtime_ns)  # every write renames a new file over the old
         if cached and cached[0] == stamp:
-            return cached[1]
+            return list(cached[1])
         data = json.loads(path.read_text(encoding="utf-8"))
         versions = [PublicKey.from_dict({**v, "name": name}) for v in data["versions"]]
         self._manifests[name] = (stamp, versions)
-        return versions
+        return list(versions)
 
     def current(self, name: str) -> PublicKey:
         return self.versions(name)[-1]

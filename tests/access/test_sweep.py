@@ -184,6 +184,21 @@ def test_grants_past_their_validity_expire(db):
         assert s.scalar(select(Grant.status).where(Grant.request_id == rid)) == "expired"
 
 
+@pytest.mark.req("GD-34")
+def test_the_sweep_reviews_the_agreements_whose_term_ended(db):
+    from tests.access.test_agreements import agreement, file, pending_grant
+
+    grant_id = pending_grant(db)
+    file(db, agreement(db, valid_until=date(2026, 10, 31)))
+    with db.session() as s:
+        assert s.get(Grant, grant_id).status == "active"
+    assert sweep(db, date(2026, 10, 31)).agreements_expired == 0  # its last day
+    report = sweep(db, date(2026, 11, 2))
+    assert (report.agreements_expired, report.grants_suspended) == (1, 1)
+    with db.session() as s:
+        assert s.get(Grant, grant_id).status == "pending_agreement"
+
+
 def test_only_the_system_or_the_it_authority_runs_the_sweep(db):
     with db.session() as s, pytest.raises(Forbidden):
         sweep_service.sweep(s, actor(s, "police_admin"), SEPT_28)

@@ -38,6 +38,7 @@ KIND_LABELS = {
 }
 
 
+@system_use("a notice kind's Chinese name: reads nothing")
 def kind_label(kind: str) -> str:
     """The Chinese name of a notice kind: the sweep's and the grants' own, or the request
     state (`request_<status>`) or step (`step_<action>`) it reports."""

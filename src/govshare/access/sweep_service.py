@@ -9,7 +9,8 @@ awaiting supply: the provider supplies within 5 working days of the government's
   authority told;
 - overdue and not supplied → a breach: `supply_overdue` to the provider and the city IT
   authority, and `SupplyBreachRecorded` in the audit chain, once per request and deadline;
-- grants whose validity ended are expired.
+- grants whose validity ended are expired, and the confidentiality agreements reviewed
+  (`agreement_service.review_agreements`: ended terms expire, begun ones activate, GD-34).
 
 Set-based: the horizon is counted once with the calendar, the requests are picked by `due_date`
 (index ix_access_request_due) and the notices inserted by INSERT … SELECT that skips the ones
@@ -22,11 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import String, case, cast, exists, func, insert, literal, select, text, update
+from sqlalchemy import String, case, cast, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from govshare import evidence
-from govshare.access import grant_service, notice_service, policy, request_service, workflow
+from govshare.access import (
+    agreement_service,
+    grant_service,
+    notice_service,
+    policy,
+    request_service,
+    workflow,
+)
 from govshare.access.events import DeadlineRecomputed, SupplyBreachRecorded
 from govshare.access.models import AccessRequest, Notice
 from govshare.access.workflow import RequestState, RequestStatus
@@ -42,6 +50,8 @@ from govshare.workdays.calendar import WorkCalendar
 SOON_DAYS = 3  # working days ahead that count as "due soon"
 S = RequestStatus
 CLOCKED = (S.SUBMITTED.value, S.AWAITING_SUPPLY.value)  # workflow.CLOCKS: the states with a deadline
+# The notices only the sweep writes, in bulk: it queues their webhooks itself.
+SWEEP_KINDS = ("due_soon", "due_today", "overdue_escalated", "supply_overdue")
 SWEEP_LOCK = 0x67735F7377656570  # pg_advisory_xact_lock key: one sweep at a time ("gs_sweep")
 
 # What the provider is told, by state: (what it must do, the rule that says so).
@@ -63,6 +73,9 @@ class SweepReport:
     escalated: int = 0  # overdue decisions taken to coordination
     supply_breaches: int = 0  # overdue supplies recorded as breaches
     grants_expired: int = 0
+    agreements_expired: int = 0  # GD-34: their grants wait again unless another one covers them
+    grants_activated: int = 0  # by agreements whose term began
+    grants_suspended: int = 0  # by agreements whose term ended
     skipped: int = 0  # overdue requests another step reached first
 
     @property
@@ -70,7 +83,8 @@ class SweepReport:
         return (f"{self.on_date.isoformat()} 期限巡检：重算期限 {self.recomputed} 件，"
                 f"即将到期提醒 {self.due_soon} 条，今日到期提醒 {self.due_today} 条，"
                 f"逾期提请协调 {self.escalated} 件，逾期未提供（违约）{self.supply_breaches} 件，"
-                f"授权到期 {self.grants_expired} 项")
+                f"授权到期 {self.grants_expired} 项，保密协议到期 {self.agreements_expired} 份"
+                f"（授权恢复待签 {self.grants_suspended} 项，生效 {self.grants_activated} 项）")
 
 
 def sweep(session: Session, actor: Actor, today: date | None = None) -> SweepReport:
@@ -82,20 +96,22 @@ def sweep(session: Session, actor: Actor, today: date | None = None) -> SweepRep
     calendar = workdays.calendar(session)
     recomputed = _recompute_deadlines(session, actor, calendar, today)
     it_authority = _city_it_authority(session)
-    escalated, skipped = _escalate_overdue(session, actor, today, it_authority)
-    breaches = _record_supply_breaches(session, actor, today, it_authority)
+    before, stamp = session.scalar(select(func.max(Notice.id))) or 0, clock.now()
+    escalated, skipped = _escalate_overdue(session, actor, today, it_authority, stamp)
+    breaches = _record_supply_breaches(session, actor, today, it_authority, stamp)
     horizon = calendar.add_working_days(today, SOON_DAYS).due_date
-    before = session.scalar(select(func.max(Notice.id))) or 0
-    stamp = clock.now()
     due_today = sum(_notify_due(session, "due_today", status, today, calendar, today, stamp)
                     for status in CLOCKED)
     due_soon = sum(_notify_due(session, "due_soon", status, day, calendar, today, stamp)
                    for status in CLOCKED for day in _days(today, horizon))
-    notice_service.queue_for_hooks(session, after_id=before, kinds=("due_today", "due_soon"))
+    notice_service.queue_for_hooks(session, after_id=before, kinds=SWEEP_KINDS)
     expired = grant_service.expire_grants(session, actor, today)
+    review = agreement_service.review_agreements(session, actor, today)
     return SweepReport(on_date=today, horizon=horizon, recomputed=recomputed, due_soon=due_soon,
                        due_today=due_today, escalated=escalated, supply_breaches=breaches,
-                       grants_expired=expired, skipped=skipped)
+                       grants_expired=expired, agreements_expired=review.expired,
+                       grants_activated=review.activated, grants_suspended=review.suspended,
+                       skipped=skipped)
 
 
 def _one_at_a_time(session: Session) -> None:
@@ -148,53 +164,71 @@ def _city_it_authority(session: Session) -> int | None:
 
 
 def _escalate_overdue(session: Session, actor: Actor, today: date,
-                      it_authority: int | None) -> tuple[int, int]:
-    """GD-22: a provider that has not decided by its deadline is taken to coordination. The
-    step notifies requester and provider; the city IT authority is told here."""
+                      it_authority: int | None, stamp) -> tuple[int, int]:
+    """GD-22: a provider that has not decided by its deadline is taken to coordination, one
+    step each (the step notifies requester and provider); the city IT authority is told."""
     r = AccessRequest
     overdue = session.execute(select(r.id, r.due_date, r.resource_name).where(
         r.status == S.SUBMITTED.value, r.due_date < today).order_by(r.due_date, r.id)).all()
-    escalated = skipped = 0
-    for request_id, due, name in overdue:
-        try:
-            with session.begin_nested():
+    told, skipped = [], 0
+    with notice_service.hooks_read_once(session):
+        for request_id, due, name in overdue:
+            try:
+                # Refused before anything is written (the row is locked, then the step checked).
                 request_service.act_on_request(session, actor, request_id, "escalate", {},
                                                today=today)
-        except Conflict:  # decided or withdrawn meanwhile: nothing to escalate
-            skipped += 1
-            continue
-        escalated += 1
-        if it_authority is not None:
-            notice_service.notify(
-                session, it_authority, "overdue_escalated",
-                f"共享申请 #{request_id}（{name}）提供方逾期未作出决定（期限 {cn_date(due)}），"
-                "已转入信息化主管部门协调，请组织协调（GD-22）",
-                request_id=request_id, due_date=due)
-    return escalated, skipped
+            except Conflict:  # decided or withdrawn meanwhile: nothing to escalate
+                skipped += 1
+                continue
+            told.append(_notice(it_authority, request_id, "overdue_escalated", due, stamp,
+                                f"共享申请 #{request_id}（{name}）提供方逾期未作出决定（期限 "
+                                f"{cn_date(due)}），已转入信息化主管部门协调，请组织协调（GD-22）"))
+    _insert_notices(session, told if it_authority is not None else [])
+    return len(told), skipped
 
 
 def _record_supply_breaches(session: Session, actor: Actor, today: date,
-                            it_authority: int | None) -> int:
+                            it_authority: int | None, stamp) -> int:
     """GZ-19: the provider did not supply within 5 working days of the government's decision.
     The provider's `supply_overdue` notice marks the breach as recorded for that deadline."""
-    r, n = AccessRequest, Notice
-    already = exists().where(n.agency_id == r.provider_agency_id, n.request_id == r.id,
-                             n.kind == "supply_overdue", n.due_date == r.due_date)
+    r = AccessRequest
+    already = _notified(r.provider_agency_id, "supply_overdue")
     late = session.execute(select(r.id, r.provider_agency_id, r.due_date, r.resource_name).where(
         r.status == S.AWAITING_SUPPLY.value, r.due_date < today, ~already)
         .order_by(r.due_date, r.id)).all()
-    events = []
+    notices, events = [], []
     for request_id, provider, due, name in late:
         text_ = (f"共享申请 #{request_id}（{name}）：政府决定共享后提供方未在期限 {cn_date(due)}前"
                  "提供信息，已记为违约（GZ-19：5 个工作日内提供）")
-        for agency_id in dict.fromkeys((provider, it_authority)):
-            if agency_id is not None:
-                notice_service.notify(session, agency_id, "supply_overdue", text_,
-                                      request_id=request_id, due_date=due)
+        notices += [_notice(agency_id, request_id, "supply_overdue", due, stamp, text_)
+                    for agency_id in dict.fromkeys((provider, it_authority)) if agency_id is not None]
         events.append(SupplyBreachRecorded(request_id=request_id, agency_id=provider,
                                            due_date=due.isoformat(), on_date=today.isoformat()))
+    _insert_notices(session, notices)
     evidence.record_many(session, events, actor)
     return len(events)
+
+
+def _notified(agency_id, kind: str):
+    """Whether the request already has this notice for its current deadline: one probe of the
+    notice's unique index per request. OFFSET 0 keeps PostgreSQL from turning it into a join it
+    plans from statistics that the sweep's own inserts have just made stale (a nested loop
+    over every notice of the day: 2.5 s instead of 0.07 s for 6,653 requests)."""
+    r, n = AccessRequest, Notice
+    return select(n.id).where(n.agency_id == agency_id, n.request_id == r.id, n.kind == kind,
+                              n.due_date == r.due_date).offset(0).exists()
+
+
+def _notice(agency_id: int | None, request_id: int, kind: str, due: date, stamp,
+            message: str) -> dict:
+    return {"agency_id": agency_id, "request_id": request_id, "kind": kind, "due_date": due,
+            "message": message, "created_at": stamp}
+
+
+def _insert_notices(session: Session, rows: list[dict]) -> None:
+    """One batched INSERT; their webhooks are queued with the day's other notices."""
+    if rows:
+        session.execute(insert(Notice.__table__), rows)
 
 
 # --- due soon, due today ----------------------------------------------------------------------
@@ -203,7 +237,7 @@ def _notify_due(session: Session, kind: str, status: str, day: date, calendar: W
                 today: date, stamp) -> int:
     """One INSERT … SELECT: a notice to the provider of every `status` request due on `day`
     that has not had this notice for this deadline yet."""
-    r, n = AccessRequest, Notice
+    r = AccessRequest
     duty, rule = DUTIES[status]
     if kind == "due_today":
         middle = f"）：今天（{cn_date(day)}）是{duty}的最后一天"
@@ -217,8 +251,7 @@ def _notify_due(session: Session, kind: str, status: str, day: date, calendar: W
                + case((r.due_provisional.is_(True), literal("（暂定）", String)),
                       else_=literal("", String))
                + literal(tail, String))
-    already = exists().where(n.agency_id == r.provider_agency_id, n.request_id == r.id,
-                             n.kind == kind, n.due_date == r.due_date)
+    already = _notified(r.provider_agency_id, kind)
     rows = select(r.provider_agency_id, r.id, literal(kind, String), r.due_date, message,
                   literal(stamp, UtcDateTime())).where(
         r.status == status, r.due_date == day, ~already)

@@ -63,7 +63,7 @@ def _refused(exc: LoadRefused) -> JSONResponse:
     return problem(422, exc.code, TITLES[422], exc.message, field=exc.field, rule=exc.rule, errors=errors)
 
 
-@router.post("/resources/{resource_code}/records", status_code=201, response_model=LoadRead,
+@router.post("/resources/{resource_code:path}/records", status_code=201, response_model=LoadRead,
              responses=REFUSED, openapi_extra={"requestBody": {"required": True, "content": BODY}})
 async def load_records(resource_code: str, request: Request, db: DbSession, actor: CurrentActor,
                        idempotency_key: IdempotencyKey = None, produced_at: ProducedAt = None):
@@ -84,7 +84,7 @@ async def load_records(resource_code: str, request: Request, db: DbSession, acto
     return _answer(result)
 
 
-@router.post("/resources/{resource_code}/records/upload", status_code=201, response_model=LoadRead,
+@router.post("/resources/{resource_code:path}/records/upload", status_code=201, response_model=LoadRead,
              responses=REFUSED)
 def upload_records(resource_code: str, db: DbSession, actor: CurrentActor,
                    file: UploadFile = UPLOAD,
@@ -103,14 +103,14 @@ def upload_records(resource_code: str, db: DbSession, actor: CurrentActor,
     return _answer(result)
 
 
-@router.get("/resources/{resource_code}/records/{subject}", response_model=RecordRead)
+@router.get("/resources/{resource_code:path}/records/{subject}", response_model=RecordRead)
 def read_record(resource_code: str, subject: str, db: DbSession, actor: CurrentActor,
                 as_of: datetime | None = AS_OF):
     """The provider's own record of one subject: the current version, or the one as of a moment."""
     return RecordRead.of(record_service.provider_record(db, actor, resource_code, subject, _china(as_of)))
 
 
-@router.get("/resources/{resource_code}/records/{subject}/versions", response_model=list[RecordRead])
+@router.get("/resources/{resource_code:path}/records/{subject}/versions", response_model=list[RecordRead])
 def record_versions(resource_code: str, subject: str, db: DbSession, actor: CurrentActor,
                     limit: int = Query(100, ge=1, le=1000, description="最多返回的版本数")):
     """Every version of one subject's record in the provider's library, newest first."""

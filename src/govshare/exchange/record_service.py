@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from govshare.catalog.models import Version, VersionEntry
 from govshare.catalog.snapshot import thaw
-from govshare.catalog.terms import ShareMode, VersionStatus
+from govshare.catalog.terms import ShareMode, ShareType, VersionStatus
 from govshare.exchange import policy, subjects
 from govshare.exchange.models import Library, Load, Record
 from govshare.exchange.repository import current_record
@@ -78,14 +78,15 @@ def record_history(session: Session, actor: Actor, resource_code: str, subject: 
 
 
 def hosted_libraries(session: Session, actor: Actor) -> list[LibraryRow]:
-    """The actor's agency's 共享平台·库表 resources in the published catalog, with the record
-    counts and last load of each (none yet for a resource never loaded)."""
+    """The actor's agency's shared 共享平台·库表 resources in the published catalog, with the
+    record counts and last load of each (none yet for a resource never loaded)."""
     policy.can_list_libraries(actor)
     entries = session.scalars(select(VersionEntry.content).join(
         Version, Version.id == VersionEntry.version_id).where(
         Version.status == VersionStatus.PUBLISHED.value, VersionEntry.agency_id == actor.agency_id)
         .order_by(VersionEntry.resource_code))
-    docs = [d for d in map(thaw, entries) if d["share_mode"] == ShareMode.PLATFORM_TABLE]
+    docs = [d for d in map(thaw, entries) if d["share_mode"] == ShareMode.PLATFORM_TABLE
+            and d["share_type"] != ShareType.NOT_SHARED]
     libraries = {lib.resource_code: lib for lib in session.scalars(
         select(Library).where(Library.provider_agency_id == actor.agency_id))}
     rows = []

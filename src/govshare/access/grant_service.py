@@ -37,13 +37,15 @@ CONSENT_KINDS = {"pass_on": "转授其他机关", "publish": "向社会公开"}
 def issue_for(session: Session, actor: Actor, request: AccessRequest, document: dict | None,
               basis: str, terms: Mapping[str, Any]) -> Grant:
     """Issue the grant a sharing decision makes, on the request's terms or the narrower ones."""
-    requester = session.get(Agency, request.requester_agency_id)
-    provider = session.get(Agency, request.provider_agency_id)
+    agencies = {a.id: a for a in session.scalars(select(Agency).where(
+        Agency.id.in_([request.requester_agency_id, request.provider_agency_id])))}
+    requester, provider = agencies[request.requester_agency_id], agencies[request.provider_agency_id]
     items = list(terms.get("items") or request.items)
     secrets = rules.sensitive_items(document, items)
-    covered = agreement_rules.covering_agreement(session, request.provider_agency_id,
-                                                 request.requester_agency_id,
-                                                 request.resource_code, secrets.values())
+    # Only secrets need an agreement (GD-34): nothing to look for when none is granted.
+    covered = secrets and agreement_rules.covering_agreement(
+        session, request.provider_agency_id, request.requester_agency_id, request.resource_code,
+        secrets.values())
     grant = Grant(
         request_id=request.id, grantee_agency_id=request.requester_agency_id,
         provider_agency_id=request.provider_agency_id, resource_code=request.resource_code,

@@ -68,7 +68,7 @@ def submit_request(session: Session, actor: Actor, draft: RequestDraft, *,
         resource_name=document["name"] if document else draft.resource_name.strip(),
         items=items, duty=draft.duty.strip(), legal_basis=draft.legal_basis.strip(),
         purpose=draft.purpose.strip(), row_scope=row_scope, valid_from=draft.valid_from,
-        valid_until=draft.valid_until, **_state_columns(step))
+        valid_until=draft.valid_until, steps=[], **_state_columns(step))
     session.add(request)
     session.flush()
     _record_step(session, actor, request, "submit", None, step, legal, today)
@@ -211,13 +211,13 @@ def _record_step(session: Session, actor: Actor, request: AccessRequest, action:
                  before: RequestStatus | None, step: Step, inputs: Mapping[str, Any],
                  today: date) -> None:
     stored = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in inputs.items()}
-    session.add(RequestStep(request_id=request.id, seq=len(request.steps) + 1, action=action,
-                            from_status=before.value if before else None,
-                            to_status=step.state.status.value, actor_name=actor.name,
-                            actor_agency_id=actor.agency_id, taken_date=today, late=step.late,
-                            inputs=stored))
+    # Appended to the steps the request holds (loaded with it, or empty when new): no reload.
+    request.steps.append(RequestStep(seq=len(request.steps) + 1, action=action,
+                                     from_status=before.value if before else None,
+                                     to_status=step.state.status.value, actor_name=actor.name,
+                                     actor_agency_id=actor.agency_id, taken_date=today,
+                                     late=step.late, inputs=stored))
     session.flush()
-    session.refresh(request, ["steps"])
     event = STEP_EVENTS[step.event](
         request_id=request.id, agency_id=request.requester_agency_id,
         provider_agency_id=request.provider_agency_id, resource_code=request.resource_code,

@@ -193,5 +193,7 @@ def test_a_spreadsheet_header_is_checked_once():
     row = ok.row([PERSONS[2].id_number, "王五", PRODUCED, "440106"], 0, 2)
     assert row[3] == "440106" and ok.errors == []
     assert ok.row(["", "赵六", PRODUCED, "4401"], 1, 3) is None
+    assert ok.row([PERSONS[3].id_number, "钱七", "", ""], 2, 4) is None  # no time, no default
     assert [(e.row, e.item, e.rule) for e in ok.errors] == [(3, "公民身份号码", "required"),
-                                                             (3, "_division_code", "format")]
+                                                             (3, "_division_code", "format"),
+                                                             (4, "_produced_at", "required")]

@@ -4,8 +4,8 @@ checked against the published catalog entry and stored whole, or not at all.
 - Only the provider agency of a 共享平台·库表 resource loads it (GZ-13 谁采集、谁更新).
 - Every record is checked (unknown item, subject key, data type, length, produced-at); a batch
   with any bad record stores none and `LoadRefused` lists every error.
-- Records are checked and written a chunk at a time in the caller's one transaction (COPY on
-  PostgreSQL), so memory stays flat and the database ingests while Python checks; an error,
+- Records are checked and sent a chunk at a time in the caller's one transaction (one COPY on
+  PostgreSQL), so memory stays flat and the database stores while Python checks; an error,
   a crash or a killed process leaves nothing, because nothing is committed until the end.
 - The library's row is locked for the load: loads of one library are serial, so a later load's
   versions always have higher ids — "current" is simply the highest id.
@@ -39,7 +39,7 @@ from govshare.kit.actor import Actor
 from govshare.kit.clock import now
 from govshare.kit.errors import Conflict, InvalidInput
 
-CHUNK = 10_000  # records checked, then written, at a time
+CHUNK = 5_000  # records sent to the database at a time (and a step of the progress bar)
 Progress = Callable[[int, int], None]  # records stored so far, total expected
 
 
@@ -167,39 +167,45 @@ def _store(session: Session, library: Library, load: Load, schema: Schema, batch
     checker = Checker(schema, load.loaded_at, timeliness.cutoff(schema.deadline_class, load.loaded_at),
                       produced_at)
     writer = writer_for(session, library.id, load.id, load.loaded_at)
-    digest, stored, rows = Digest(), _Stored(), []
+    digest, stored, rows, subjects = Digest(), _Stored(), [], set()
+    held_before = library.version_count > 0
     check = checker.record
     if batch.header is not None:
         checker.header(batch.header)
         check = checker.row
     errors = checker.errors
-    for index, (row_no, rec) in enumerate(batch.records):
-        if rec.__class__ is Broken:
-            checker.error(index, row_no, None, rec.rule, rec.message)
-            continue
-        row = check(rec, index, row_no)
-        if row is not None and not errors:
-            rows.append(row)
-            if len(rows) >= CHUNK:
-                _write(writer, digest, stored, rows, progress, batch.total)
-                rows = []
-    if errors:
-        raise LoadRefused(errors)
-    _write(writer, digest, stored, rows, progress, batch.total)
-    if stored.records == 0:
-        raise LoadRefused([RecordError(None, None, None, "empty", "没有任何记录：请至少提交一条记录")])
+    writer.open()
+    try:
+        for index, (row_no, rec) in enumerate(batch.records):
+            if rec.__class__ is Broken:
+                checker.error(index, row_no, None, rec.rule, rec.message)
+                continue
+            row = check(rec, index, row_no)
+            if row is not None and not errors:
+                rows.append(row)
+                if len(rows) >= CHUNK:
+                    _write(writer, digest, stored, rows, subjects, progress, batch.total)
+                    rows = []
+        if errors:
+            raise LoadRefused(errors)
+        _write(writer, digest, stored, rows, subjects, progress, batch.total)
+        if stored.records == 0:
+            raise LoadRefused([RecordError(None, None, None, "empty", "没有任何记录：请至少提交一条记录")])
+        stored.new_subjects = writer.close(subjects, held_before)
+    except BaseException as exc:
+        writer.abort(exc)
+        raise
     stored.late, stored.digest = checker.late, digest.hexdigest()
     return stored
 
 
-def _write(writer, digest: Digest, stored: _Stored, rows: list[Row], progress: Progress | None,
-           total: int) -> None:
+def _write(writer, digest: Digest, stored: _Stored, rows: list[Row], subjects: set[str],
+           progress: Progress | None, total: int) -> None:
     if not rows:
         return
+    subjects.update([r[0] for r in rows])  # ≈ 100 bytes a subject while the load runs
     lines = [copy_line(r) for r in rows]
     digest.update(lines)
-    subjects = list({r[0] for r in rows})
-    stored.new_subjects += len(subjects) - writer.existing(subjects)
     writer.write(rows, lines)
     stored.records += len(rows)
     if progress:

@@ -73,7 +73,9 @@ class Record(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     library_id: Mapped[int] = mapped_column(Integer)
     load_id: Mapped[int] = mapped_column(Integer)
-    subject: Mapped[str] = mapped_column(String(64))  # normalised (GZ-16)
+    # Normalised (GZ-16). Byte order on PostgreSQL: only equality is ever asked, and a zh_CN
+    # collation would make every index insert and lookup compare with strcoll.
+    subject: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"))
     produced_at: Mapped[datetime] = mapped_column(UtcDateTime)  # by the provider (GZ-17)
     valid_from: Mapped[datetime] = mapped_column(UtcDateTime)  # stated by the provider
     loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)  # recorded by the platform

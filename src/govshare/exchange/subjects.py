@@ -43,7 +43,7 @@ def id_number(value, field: str = "subject") -> str:
     """公民身份号码 (GB 11643), compact and upper-case."""
     if type(value) is str:
         n = value.strip().upper()
-        if (len(n) == 18 and _DIGITS.issuperset(n[:17]) and ric.calc_check_digit(n) == n[17]
+        if (len(n) == 18 and n.isascii() and n[:17].isdigit() and ric.calc_check_digit(n) == n[17]
                 and _date_ok(n[6:14]) and _birthplace_known(n[:6], n[6:10])):
             return n
     return identifiers.normalise_id_number(_text(value, field), field)
@@ -62,7 +62,7 @@ def credit_code(value, field: str = "subject") -> str:
     """统一社会信用代码 (GB 32100), compact and upper-case."""
     if type(value) is str:
         n = value.strip().upper()
-        if (len(n) == 18 and _DIGITS.issuperset(n[:8]) and _USCC_CHARS.issuperset(n[8:])
+        if (len(n) == 18 and n.isascii() and n[:8].isdigit() and _USCC_CHARS.issuperset(n[8:])
                 and uscc.calc_check_digit(n) == n[17]):
             return n
     return identifiers.normalise_credit_code(_text(value, field), field)

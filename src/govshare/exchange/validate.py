@@ -100,34 +100,31 @@ class Checker:
             return None
 
     def _reserved(self, index, row, produced, valid_from, division):
-        if produced.__class__ is str:  # the usual case: ISO text with a zone
+        """(produced_at, valid_from, division) of a record, or None with its error recorded."""
+        if produced.__class__ is str and produced:  # the usual case: ISO text with a zone
             try:
                 at = _fromiso(produced)
+                at = at.replace(tzinfo=CHINA).astimezone(UTC) if at.tzinfo is None else at.astimezone(UTC)
             except ValueError:
                 at = self._value(RESERVED_CHECKS[PRODUCED], produced, index, row, PRODUCED)
-                if at is None:
-                    return None
-            at = at.replace(tzinfo=CHINA).astimezone(UTC) if at.tzinfo is None else at.astimezone(UTC)
-        elif produced is None:
+        elif produced is None or produced == "":
             at = self.default_produced
             if at is None:
                 self.error(index, row, PRODUCED, "required",
                            "缺失：没有数据产生时间，无法计算更新时限（GZ-17）")
-                return None
         else:
             at = self._value(RESERVED_CHECKS[PRODUCED], produced, index, row, PRODUCED)
-            if at is None:
-                return None
+        if at is None:
+            return None
         if at > self.latest:
             self.error(index, row, PRODUCED, "in_future",
                        f"晚于当前时间（{at.isoformat()}），请检查提供方系统时钟")
             return None
-        since = at
+        since, district = at, None
         if valid_from is not None and valid_from != "":
             since = self._value(RESERVED_CHECKS[VALID_FROM], valid_from, index, row, VALID_FROM)
             if since is None:
                 return None
-        district = None
         if division is not None and division != "":
             district = self._value(RESERVED_CHECKS[DIVISION], division, index, row, DIVISION)
             if district is None:
@@ -159,20 +156,27 @@ class Checker:
             else:
                 self.error(None, 1, name, "unknown_item", f"不是资源“{self.schema.name}”的信息项")
         self.columns = [(seen[n], n, c) for n, c in self.others if n in seen]
+        absent = len(names) + 1  # beyond every row: reads as None
+        self.reserved_positions = tuple(self.reserved.get(k, absent)
+                                        for k in (PRODUCED, VALID_FROM, DIVISION))
         self.key_pos = seen.get(self.key_item)
         if self.key_pos is None:
             self.error(None, 1, self.schema.key_item, "required", "列缺失：主体标识是必填列（GZ-16）")
 
     def row(self, values: tuple | list, index: int, row: int) -> Row | None:
-        failed = len(self.errors)
+        errors = self.errors
+        failed = len(errors)
         width = len(values)
+        key_pos = self.key_pos
         subject = None
-        if self.key_pos is not None:
-            v = values[self.key_pos] if self.key_pos < width else None
-            subject = self._value(self.key_check, v, index, row, self.key_item, True)
+        if key_pos is not None:
+            subject = self._value(self.key_check, values[key_pos] if key_pos < width else None,
+                                  index, row, self.key_item, True)
         data = {self.key_item: subject}
         for pos, name, check in self.columns:
-            v = values[pos] if pos < width else None
+            if pos >= width:
+                continue
+            v = values[pos]
             if v is None or v == "":
                 continue
             try:
@@ -182,9 +186,9 @@ class Checker:
                 continue
             if n is not None:
                 data[name] = n
-        got = [values[p] if (p := self.reserved.get(k)) is not None and p < width else None
-               for k in (PRODUCED, VALID_FROM, DIVISION)]
-        times = self._reserved(index, row, *got)
-        if times is None or len(self.errors) > failed or self.key_pos is None:
+        p, v, d = self.reserved_positions
+        times = self._reserved(index, row, values[p] if p < width else None,
+                               values[v] if v < width else None, values[d] if d < width else None)
+        if times is None or len(errors) > failed or key_pos is None:
             return None
         return subject, times[0], times[1], times[2], _dumps(data)

@@ -2,7 +2,9 @@
 records, one row per version, append-only, found by (library, subject, id) (issue 5, GZ-16, GZ-17).
 
 exchange_record has no foreign keys on purpose (PostgreSQL would check them with a trigger per
-row, halving the ingest rate); its only writer is exchange.ingest_service.
+row, halving the ingest rate); its only writer is exchange.ingest_service. Its subject column is
+COLLATE "C" on PostgreSQL: only equality is asked, and byte comparison keeps index work cheap
+under a zh_CN locale.
 
 Revision ID: 0006
 Revises: 0005
@@ -67,7 +69,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('library_id', sa.Integer(), nullable=False),
     sa.Column('load_id', sa.Integer(), nullable=False),
-    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
     sa.Column('produced_at', govshare.kit.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('valid_from', govshare.kit.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('loaded_at', govshare.kit.types.UtcDateTime(timezone=True), nullable=False),

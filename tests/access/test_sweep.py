@@ -5,6 +5,8 @@ holiday, GD-22); a government decision to share on Friday 30 October must be sup
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -228,6 +230,46 @@ def test_the_worker_sweeps_at_start_and_again_when_the_date_changes(db):
     sweeps = [line for line in said if "期限巡检" in line]
     assert [line[:10] for line in sweeps] == ["2026-10-20", "2026-10-23"]
     assert "即将到期提醒 1 条" in sweeps[0] and "今日到期提醒 1 条" in sweeps[1]
+
+
+def test_the_loop_survives_a_failed_round_and_stops_when_told(db):
+    calls = []
+
+    def today():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away for a moment")
+        return date(2026, 10, 20)
+
+    worker = Worker(db.sessions, today=today, report=lambda line: None)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop, 0.02))
+    thread.start()
+    for _ in range(500):
+        if worker.swept_on is not None:
+            break
+        time.sleep(0.01)
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive() and worker.swept_on == date(2026, 10, 20)
+
+
+def test_serve_with_worker_runs_the_loop_beside_the_server(db, monkeypatch):
+    import uvicorn
+
+    seen = {}
+
+    def fake_run(*args, **kwargs):  # the server itself is not what this test is about
+        seen["worker"] = [t for t in threading.enumerate() if t.name == "govshare-worker"]
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    result = run_cli(db, monkeypatch, "serve", "--with-worker")
+    assert result.exit_code == 0, result.output
+    [thread] = seen["worker"]
+    thread.join(10)
+    assert not thread.is_alive()  # stopped when the server returned
+    assert run_cli(db, monkeypatch, "serve").exit_code == 0
+    assert not [t for t in threading.enumerate() if t.name == "govshare-worker"]
 
 
 def run_cli(db, monkeypatch, *args: str):

@@ -81,7 +81,10 @@ def row_of(request: AccessRequest, actor: Actor, calendar: WorkCalendar, today: 
 def request_row(session: Session, actor: Actor, request: AccessRequest,
                 today: date | None = None) -> RequestRow:
     """The row of one request the actor has already been allowed to read."""
-    return row_of(request, actor, workdays.calendar(session), today or clock.today())
+    # A state without a clock (granted, refused …) never consults the calendar: skip reading it.
+    calendar = (workdays.calendar(session) if S(request.status) in workflow.CLOCKS
+                else WorkCalendar())
+    return row_of(request, actor, calendar, today or clock.today())
 
 
 def _queue(stmt: Select, actor: Actor, queue: str) -> Select:

@@ -23,6 +23,7 @@ from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import InvalidInput, NotFound
 from govshare.workdays import service as workdays
+from govshare.workdays.calendar import WorkCalendar
 
 TEXT_MAX = 2000
 
@@ -59,8 +60,11 @@ def submit_request(session: Session, actor: Actor, draft: RequestDraft, *,
         rules.check_validity(draft.valid_from, draft.valid_until, today,
                              rules.max_validity_days(document, route))
     legal = {"legal_basis": document.get("legal_basis", "")} if route is Route.NOT_SHARED else {}
+    # Granted or refused at once, no clock runs and the calendar is never consulted.
+    timed = route in (Route.CONDITIONAL, Route.OUTSIDE_CATALOG)
     step = workflow.submit(route, actor, provider_agency_id=provider_id, today=today,
-                           calendar=workdays.calendar(session), **legal)
+                           calendar=workdays.calendar(session) if timed else WorkCalendar(),
+                           **legal)
     request = AccessRequest(
         requester_agency_id=actor.agency_id, requested_by=actor.name,
         provider_agency_id=provider_id, route=route.value, resource_code=draft.resource_code,

@@ -63,6 +63,37 @@ class MerkleTree:
         for h in leaf_hashes:
             self.append_leaf_hash(h)
 
+    @classmethod
+    def from_leaf_hashes(cls, leaf_hashes: bytes) -> MerkleTree:
+        """A tree from its leaf hashes back to back (32 bytes each), built level by level: the
+        same tree as appending them one by one, ~3 times faster (the rebuild at start)."""
+        if len(leaf_hashes) % HASH_SIZE:
+            raise ValueError("leaf hashes are 32 bytes each")
+        tree = cls()
+        levels, level = [bytearray(leaf_hashes)], bytes(leaf_hashes)
+        node = hashlib.new("sm3", b"\x01").copy  # the 0x01 prefix hashed once, copied per node
+        while len(level) >= 2 * HASH_SIZE:
+            above = bytearray()
+            for i in range(0, len(level) - 2 * HASH_SIZE + 1, 2 * HASH_SIZE):
+                h = node()
+                h.update(level[i:i + 2 * HASH_SIZE])
+                above += h.digest()
+            levels.append(above)
+            level = bytes(above)
+        tree._levels, tree._size = levels, len(leaf_hashes) // HASH_SIZE
+        return tree
+
+    def truncate(self, size: int) -> None:
+        """Forget every leaf from `size` on (leaves appended by a transaction that rolled back):
+        the complete subtrees of the first `size` leaves depend on those leaves only."""
+        n = self._check_size(size)
+        for level, hashes in enumerate(self._levels):
+            del hashes[(n >> level) * HASH_SIZE:]
+        while len(self._levels) > 1 and not self._levels[-1]:
+            self._levels.pop()
+        self._size = n
+        self._border_for = (-1, [])
+
     def __len__(self) -> int:
         return self._size
 

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     cookie_secure: bool = False  # set to true behind TLS
     sqlite_busy_timeout_ms: int = 5000
+    signing_algorithm: str = "sm2"  # new keys: sm2 (SM2-SM3) or ed25519 (docs/evidence.md)
+    tsa_url: str | None = None  # RFC 3161 time-stamping authority for tree heads
 
     @property
     def effective_database_url(self) -> str:

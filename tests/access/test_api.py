@@ -130,7 +130,7 @@ def test_a_conditional_request_submitted_on_28_september_2026_is_due_23_october(
     # 15 working days across the National Day holiday and its make-up Saturday (10 October).
     assert (got["status"], got["due_date"], got["provisional"]) == ("submitted", "2026-10-23", False)
     assert (got["working_days_left"], got["overdue"]) == (15, False)
-    assert "withdraw" in [a["action"] for a in got["actions"]]
+    assert [a["action"] for a in got["actions"]] == ["withdraw"]  # escalate only once overdue
     on(date(2026, 10, 22))
     [row] = provider.get(f"{API}/requests", params={"queue": "inbox"}).json()["items"]
     assert (row["id"], row["due_date"], row["working_days_left"]) == (got["id"], "2026-10-23", 1)
@@ -140,6 +140,8 @@ def test_a_conditional_request_submitted_on_28_september_2026_is_due_23_october(
     on(date(2026, 10, 26))
     late = provider.get(f"{API}/requests/{got['id']}").json()
     assert (late["working_days_left"], late["overdue"]) == (-1, True)
+    mine = clerk.get(f"{API}/requests/{got['id']}").json()
+    assert [a["action"] for a in mine["actions"]] == ["escalate", "withdraw"]
     granted = act(provider, got["id"], "grant")
     assert (granted["status"], granted["steps"][-1]["late"]) == ("granted", True)
     assert granted["grant"]["items"] == PLAIN_HOUSEHOLD

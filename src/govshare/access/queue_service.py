@@ -69,12 +69,15 @@ def row_of(request: AccessRequest, actor: Actor, calendar: WorkCalendar, today: 
                          request.provider_agency_id, request.since_date)
     left = workflow.working_days_left(state, today, calendar)
     deadline = workflow.deadline_of(state, calendar)
+    overdue = workflow.is_overdue(state, today, calendar)
+    # `escalate` is offered only once the deadline has passed: before, it would answer 409.
+    actions = [a for a in workflow.actions_open_to(state, actor)
+               if overdue or not workflow.TRANSITIONS[(state.status, a)].only_when_overdue]
     return RequestRow(request=request, status_label=state.status.label,
                       due_date=deadline.due_date if deadline else None,
                       days_left=left.days if left else None,
                       provisional=bool(left and left.provisional),
-                      overdue=workflow.is_overdue(state, today, calendar),
-                      actions=workflow.actions_open_to(state, actor))
+                      overdue=overdue, actions=actions)
 
 
 @system_use("formats a request the caller obtained through request_service.get_request")

@@ -34,8 +34,8 @@ class QueryLogEntry(Base):
 
     __tablename__ = "exchange_query_log"
     __table_args__ = (
-        Index("ix_exchange_query_log_agency", "agency_id", "queried_at"),
-        Index("ix_exchange_query_log_provider", "provider_agency_id", "queried_at"),
+        Index("ix_exchange_query_log_agency", "agency_id", "id"),
+        Index("ix_exchange_query_log_provider", "provider_agency_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -81,8 +81,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_query_log'))
     )
     with op.batch_alter_table('exchange_query_log', schema=None) as batch_op:
-        batch_op.create_index('ix_exchange_query_log_agency', ['agency_id', 'queried_at'], unique=False)
-        batch_op.create_index('ix_exchange_query_log_provider', ['provider_agency_id', 'queried_at'], unique=False)
+        batch_op.create_index('ix_exchange_query_log_agency', ['agency_id', 'id'], unique=False)
+        batch_op.create_index('ix_exchange_query_log_provider', ['provider_agency_id', 'id'], unique=False)
 
 
 def _upgrade_postgresql() -> None:
@@ -111,9 +111,9 @@ def _upgrade_postgresql() -> None:
             CONSTRAINT pk_exchange_query_log PRIMARY KEY (id, queried_at)
         ) PARTITION BY RANGE (queried_at)
     """)
-    op.execute("CREATE INDEX ix_exchange_query_log_agency ON exchange_query_log (agency_id, queried_at)")
+    op.execute("CREATE INDEX ix_exchange_query_log_agency ON exchange_query_log (agency_id, id)")
     op.execute("CREATE INDEX ix_exchange_query_log_provider "
-               "ON exchange_query_log (provider_agency_id, queried_at)")
+               "ON exchange_query_log (provider_agency_id, id)")
     op.execute(ENSURE_PARTITIONS)
     op.execute("SELECT exchange_query_log_ensure_partitions((now() AT TIME ZONE 'UTC')::date, 3)")
 

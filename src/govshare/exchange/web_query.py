@@ -1,0 +1,152 @@
+"""Console pages of the consumer: 共享查询 (enter identifiers, pick the grant, state duty and case
+number, see what the grant shows with masking), 电子核验 (GZ-24: a yes/no instead of a paper
+certificate) and 查询日志 (the agency's own queries, and queries of its data by others)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govshare.access import grant_service
+from govshare.directory.models import Agency
+from govshare.exchange import query_log, query_policy, query_service, verify_service
+from govshare.exchange.models import Library
+from govshare.kit.actor import Actor
+from govshare.kit.errors import DomainError, InvalidInput
+from govshare.kit.http import CheckedForm, DbSession, PageActor, TransactionalRoute
+from govshare.kit.pages import render
+from govshare.kit.pagination import PageRequest
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+SIDES = {"mine": "本机关的查询", "provided": "其他机关查询本机关的数据", "all": "所有机关"}
+
+
+@dataclass(frozen=True)
+class Held:
+    grant_id: int
+    resource_code: str
+    resource_name: str
+    items: list[str]
+    division_code: str | None
+    valid_until: date
+
+
+def held_grants(session: Session, actor: Actor) -> list[Held]:
+    """The agency's grants in force whose resource is hosted on the platform (the ones a query
+    can use), one per resource."""
+    if actor.agency_id is None:
+        return []
+    grants = grant_service.list_grants(session, actor, PageRequest(limit=200), side="held",
+                                       status="active").items
+    hosted = set(session.scalars(select(Library.resource_code).where(
+        Library.resource_code.in_({g.resource_code for g in grants}))))
+    seen: dict[str, Held] = {}
+    for g in grants:
+        if g.resource_code in hosted and g.resource_code not in seen:
+            seen[g.resource_code] = Held(g.id, g.resource_code, g.resource_name, list(g.items),
+                                         g.division_code, g.valid_until)
+    return sorted(seen.values(), key=lambda h: h.resource_name)
+
+
+def _errors(exc: DomainError) -> dict[str, str]:
+    field = exc.field or "form"
+    return {field.split(".")[0]: exc.message}
+
+
+def _query_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
+    return render(request, "exchange/query.html", status_code=status, held=held_grants(db, actor),
+                  **{"values": {}, "errors": {}, "answer": None, "error": None, **context})
+
+
+@router.get("/exchange/query")
+def query_page(request: Request, db: DbSession, actor: PageActor, resource: str = ""):
+    """The query form: the grants the agency can query under."""
+    return _query_page(request, db, actor, values={"resource_code": resource})
+
+
+@router.post("/exchange/query")
+def run_query(request: Request, db: DbSession, actor: PageActor, form: CheckedForm):
+    """Run the query and show what the grant shows (masked where it must be); logged."""
+    values = {k: str(form.get(k, "")) for k in ("resource_code", "subjects", "duty", "case_number")}
+    subjects = [s for s in re.split(r"[\s,，、;；]+", values["subjects"]) if s]
+    try:
+        answer = query_service.query_records(db, actor, values["resource_code"], subjects,
+                                             values["duty"], values["case_number"])
+    except DomainError as exc:
+        db.rollback()
+        return _query_page(request, db, actor, status=exc.status, values=values,
+                           errors=_errors(exc), error=exc)
+    return _query_page(request, db, actor, values=values, answer=answer)
+
+
+def _verify_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
+    held = held_grants(db, actor)
+    questions = {h.resource_code: verify_service.QUESTIONS[h.resource_name] for h in held
+                 if h.resource_name in verify_service.QUESTIONS
+                 and verify_service.QUESTIONS[h.resource_name][1] in h.items}
+    return render(request, "exchange/verify.html", status_code=status, held=held, questions=questions,
+                  **{"values": {}, "errors": {}, "verdict": None, "error": None, **context})
+
+
+@router.get("/exchange/verify")
+def verify_page(request: Request, db: DbSession, actor: PageActor, resource: str = ""):
+    """The verification form (GZ-24)."""
+    return _verify_page(request, db, actor, values={"resource_code": resource, "use_question": "1"})
+
+
+@router.post("/exchange/verify")
+def run_verify(request: Request, db: DbSession, actor: PageActor, form: CheckedForm):
+    """Verify and show yes or no, with the deciding version and when it was recorded."""
+    keys = ("resource_code", "subject", "duty", "case_number", "use_question", "item", "value")
+    values = {k: str(form.get(k, "")).strip() for k in keys}
+    conditions: dict[str, list[str]] = {}
+    held = {h.resource_code: h for h in held_grants(db, actor)}
+    question = verify_service.QUESTIONS.get(getattr(held.get(values["resource_code"]), "resource_name", ""))
+    if values["use_question"] and question and question[1] in held[values["resource_code"]].items:
+        conditions[question[1]] = list(question[2])
+    if values["item"]:
+        conditions.setdefault(values["item"], []).extend(
+            v for v in re.split(r"[,，、;；]+", values["value"]) if v.strip())
+    try:
+        if values["item"] and not conditions[values["item"]]:
+            raise InvalidInput("请填写核验条件的值", field="value", rule="required")
+        verdict = verify_service.verify(db, actor, values["resource_code"], values["subject"],
+                                        values["duty"], values["case_number"], conditions)
+    except DomainError as exc:
+        db.rollback()
+        return _verify_page(request, db, actor, status=exc.status, values=values,
+                            errors=_errors(exc), error=exc)
+    return _verify_page(request, db, actor, values=values, verdict=verdict)
+
+
+@router.get("/exchange/query-log")
+def log_page(request: Request, db: DbSession, actor: PageActor, side: str = "mine",
+             since: date | None = None, until: date | None = None, case_number: str = "",
+             subject: str = "", before: int | None = None):
+    """The query log of the agency: its own queries, or the queries of its data by others."""
+    error, page = None, None
+    try:
+        page = query_log.entries(db, actor, side=side, since=since, until=until,
+                                 case_number=case_number, subject=subject, before=before)
+    except DomainError as exc:
+        error = exc
+    ids = {i for e in (page.entries if page else []) for i in (e.agency_id, e.provider_agency_id)}
+    names = dict(db.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
+    return render(request, "exchange/query_log.html", status_code=error.status if error else 200,
+                  page=page, error=error, names=names, side=side, sides=SIDES, case_number=case_number,
+                  subject=subject, may_see_all=_may_see_all(actor))
+
+
+def _may_see_all(actor: Actor) -> bool:
+    try:
+        query_policy.can_read_query_log(actor, "all")
+        return True
+    except DomainError:
+        return False
+

@@ -38,3 +38,24 @@ def _jsonable(value: Any) -> Any:
         # RFC 8785 numbers are IEEE doubles; keep decimals exact as strings.
         return repr(value)
     return value
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningKeyCreated(Event):
+    """The platform's signing key (agency_id None) or an agency's seal key was created."""
+
+    agency_id: int | None
+    key_name: str
+    key_id: str
+    algorithm: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SigningKeyRotated(Event):
+    """A new key became current; the old one's validity ended and its private key was deleted."""
+
+    agency_id: int | None
+    key_name: str
+    old_key_id: str
+    key_id: str
+    algorithm: str

@@ -34,6 +34,8 @@ EVENT_LABELS = {
     "GrantRevoked": "撤销授权", "GrantsExpired": "授权到期", "AgreementFiled": "备案保密协议",
     "AgreementTerminated": "终止保密协议", "AgreementExpired": "保密协议到期",
     "ConsentRecorded": "记录提供机关同意",
+    # evidence
+    "SigningKeyCreated": "创建签名密钥", "SigningKeyRotated": "轮换签名密钥",
     # exchange
     "ResourceRecordsLoaded": "库表数据入库", "NoticeHookSet": "设置提醒推送地址",
     "DeadlineRecomputed": "按现行日历重算期限", "NoticesRead": "提醒标记已读",

@@ -20,10 +20,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from govshare.evidence import tree_cache
+from govshare.evidence import tree_cache, tsa
 from govshare.evidence.chain import HEAD_ID as CHAIN_HEAD_ID
 from govshare.evidence.chain import canonical
-from govshare.evidence.log_models import LogHead, LogLeaf, TreeHead
+from govshare.evidence.log_models import LogHead, LogLeaf, TreeHead, TreeHeadTimestamp
 from govshare.evidence.merkle import MerkleTree, SignedTreeHead, leaf_hash, tree_head_bytes
 from govshare.evidence.models import ChainHead
 from govshare.evidence.signing import Signer
@@ -121,6 +121,19 @@ def latest_tree_head(session: Session) -> TreeHead | None:
     return session.scalar(select(TreeHead).order_by(TreeHead.id.desc()).limit(1))
 
 
+@system_use("checkpoints are public hashes of the audit chain")
+def latest_checkpoint(session: Session) -> int:
+    """The leaf index of the newest audit checkpoint a signed tree head covers."""
+    head = latest_tree_head(session)
+    index = head and session.scalar(select(LogLeaf.leaf_index).where(
+        LogLeaf.kind == CHECKPOINT, LogLeaf.leaf_index < head.tree_size)
+        .order_by(LogLeaf.leaf_index.desc()).limit(1))
+    if index is None:
+        raise NotFound("尚无已签名的审计链检查点：运行 govshare audit checkpoint。", field="leaf_index",
+                       rule="checkpoint_exists")
+    return index
+
+
 @system_use("tree heads are public: sizes, root hashes and signatures")
 def covering_tree_head(session: Session, leaf_index: int) -> TreeHead:
     """The first signed tree head that includes leaf `leaf_index`: the earliest signed moment
@@ -197,3 +210,22 @@ def _checked(session: Session, tree: MerkleTree, *sizes: int) -> MerkleTree:
                 field="tree_size", rule="log_matches_signed_head")
     tree_cache.replace(session, fresh)
     return fresh
+
+
+@system_use("the worker (or an operator) records the TSA's token it fetched for a tree head")
+def record_timestamp(session: Session, tree_head_id: int, tsa_url: str,
+                     token: bytes) -> TreeHeadTimestamp:
+    """Keep an RFC 3161 token over tree head `tree_head_id` (fetched outside the transaction:
+    a slow TSA must not hold the database's write lock)."""
+    head = session.get(TreeHead, tree_head_id)
+    if head is None:
+        raise NotFound(f"没有编号为 {tree_head_id} 的签名树头。", field="tree_head_id",
+                       rule="tree_head_exists")
+    stamp = tsa.read_token(token)
+    if not stamp.covers(signed_head(head).signed_bytes()):
+        raise InvalidInput("时间戳盖的不是这个树头。", field="token", rule="timestamp_covers_head")
+    row = TreeHeadTimestamp(tree_head_id=tree_head_id, tsa_url=tsa_url, token=token,
+                            gen_time=stamp.gen_time, recorded_at=now())
+    session.add(row)
+    session.flush()
+    return row

@@ -19,3 +19,9 @@ def sees_all_agencies(actor: Actor) -> bool:
 def can_verify_chain(actor: Actor) -> None:
     if not sees_all_agencies(actor):
         raise Forbidden("只有审计、监察或市信息化主管部门可以校验审计链")
+
+
+def can_manage_keys(actor: Actor) -> None:
+    """Signing keys are the platform's: only the city IT authority creates or rotates them."""
+    if not actor.is_city_it_authority:
+        raise Forbidden("只有市信息化主管部门可以创建或轮换签名密钥")

@@ -50,6 +50,18 @@ def key_id_of(public_der: bytes) -> str:
     return hashlib.new("sm3", public_der).hexdigest()
 
 
+_NAMES = {"sm2": SM2_SM3, "sm2-sm3": SM2_SM3, "ed25519": ED25519}
+
+
+def algorithm_named(name: str) -> str:
+    """`sm2` / `SM2-SM3` / `ed25519` (settings, command line) → SM2_SM3 or ED25519."""
+    algorithm = _NAMES.get(name.strip().lower()) if isinstance(name, str) else None
+    if algorithm is None:
+        raise InvalidInput(f"不支持的签名算法：{name}；可选 sm2（SM2-SM3）或 ed25519。",
+                           field="algorithm", rule="signature_algorithm")
+    return algorithm
+
+
 def check_algorithm(algorithm: str) -> str:
     if algorithm not in ALGORITHMS:
         raise InvalidInput(f"不支持的签名算法：{algorithm}；可选 {', '.join(ALGORITHMS)}。",

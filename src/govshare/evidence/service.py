@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from govshare.evidence import chain, policy
+from govshare.evidence import chain, checkpoints, policy
+from govshare.evidence.keystore import PublicKey
 from govshare.evidence.models import AuditEvent
 from govshare.kit.actor import Actor
 from govshare.kit.pagination import Page, PageRequest, paginate
@@ -79,3 +80,10 @@ def verify_chain(session: Session, actor: Actor) -> chain.ChainReport:
     """Check the whole chain and report the first row that does not hold."""
     policy.can_verify_chain(actor)
     return chain.verify(session)
+
+
+def verify_checkpoints(session: Session, actor: Actor,
+                       platform_keys: list[PublicKey]) -> checkpoints.CheckpointReport:
+    """Check the receipt log, its signed tree heads and every signed checkpoint of the chain."""
+    policy.can_verify_chain(actor)
+    return checkpoints.verify(session, platform_keys)

@@ -154,13 +154,14 @@ def _key(doc: dict, head: SignedTreeHead, trusted, verdict: Verdict) -> PublicKe
         verdict.add(NOTE, "公钥", f"公钥取自证据文件本身（{key.algorithm}，标识 {key.key_id}）："
                                   "请与平台公布的公钥（/.well-known/govshare-keys.json）核对，"
                                   "或用 --keys 指定已保存的清单。")
-    elif any(isinstance(t, dict) and t.get("key_id") == key.key_id
-             and t.get("public_key_pem", "").strip() == key.public_key_pem.strip() for t in trusted):
+    else:
+        listed = _trusted_version(trusted, key)
+        if listed is None:
+            verdict.add(FAIL, "公钥", f"签名公钥（标识 {key.key_id[:16]}…）不在受信任的公钥清单中。")
+            return None
+        key = listed  # its validity as the platform published it, not as the file says
         verdict.add(OK, "公钥",
                     f"签名公钥在受信任的公钥清单中（{key.algorithm}，标识 {key.key_id[:16]}…）。")
-    else:
-        verdict.add(FAIL, "公钥", f"签名公钥（标识 {key.key_id[:16]}…）不在受信任的公钥清单中。")
-        return None
     signed_at = datetime.fromtimestamp(head.timestamp / 1000, UTC)
     if not key.valid_at(signed_at):
         until = cn_time(key.valid_until) if key.valid_until else "今"
@@ -169,6 +170,18 @@ def _key(doc: dict, head: SignedTreeHead, trusted, verdict: Verdict) -> PublicKe
         return None
     verdict.add(OK, "有效期", f"树头时间 {cn_time(signed_at)} 在该密钥的有效期内。")
     return key
+
+
+def _trusted_version(trusted: list, key: PublicKey) -> PublicKey | None:
+    for entry in trusted:
+        if not isinstance(entry, dict) or entry.get("key_id") != key.key_id:
+            continue
+        try:
+            listed = PublicKey.from_dict({**entry, "name": entry.get("name", "")})
+        except (KeyError, TypeError, ValueError):
+            return None
+        return listed if listed.public_key_pem.strip() == key.public_key_pem.strip() else None
+    return None
 
 
 def _signature(head: SignedTreeHead, key: PublicKey, verdict: Verdict) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
-from govshare.evidence import policy, service
+from govshare.evidence import policy, service, web_keys
 from govshare.evidence.chain import ChainReport
 from govshare.evidence.labels import event_label
 from govshare.kit.actor import Actor
@@ -90,3 +90,6 @@ def _day_start(text: str, field: str) -> datetime | None:
 
 def _pretty(payload: str) -> str:
     return json.dumps(json.loads(payload), ensure_ascii=False, indent=2)
+
+
+router.include_router(web_keys.router)

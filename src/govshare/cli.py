@@ -124,7 +124,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
         result = seed_demo(session, size=size, actor=operator())
     _print_logins(host, port, result.users, generator.DEMO_PASSWORD)
     if serve_it:
-        serve(host=host, port=port)
+        serve(host=host, port=port, with_worker=True)  # deadlines swept, notices pushed
 
 
 def _print_logins(host: str, port: int, users, password: str) -> None:

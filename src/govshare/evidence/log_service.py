@@ -35,6 +35,7 @@ CHECKPOINT = "audit_checkpoint"
 KIND_MAX = 32
 
 
+@system_use("pure: forms the bytes of a leaf, reads and writes nothing")
 def leaf_data(kind: str, body: dict) -> bytes:
     """What a leaf of the log is: the RFC 8785 JSON of `body` with its `kind`."""
     if not kind or len(kind) > KIND_MAX:
@@ -146,6 +147,7 @@ def covering_tree_head(session: Session, leaf_index: int) -> TreeHead:
     return row
 
 
+@system_use("pure: a stored tree head as the structure evidence files carry")
 def signed_head(row: TreeHead) -> SignedTreeHead:
     """The stored row as the signed structure that evidence files carry."""
     return SignedTreeHead(tree_size=row.tree_size, root_hash=bytes(row.root_hash),

@@ -1,0 +1,82 @@
+"""A real provider API for the proxy tests: http.server on a free loopback port in a thread.
+Each path behaves differently; every request is recorded (path, query, headers)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+MALE, FEMALE = "男方证件", "女方证件"  # the provider's own field names
+FIELDS = {"男方公民身份号码": "man_id", "女方公民身份号码": "woman_id", "登记类型": "kind",
+          "登记日期": "date", "婚姻状况": "status", "结婚证字号": "cert_no"}
+
+
+def record(subject: str, division: str = "440106") -> dict:
+    return {"man_id": subject, "woman_id": "440106199001011234", "kind": "结婚",
+            "date": "2020-05-20", "status": "已婚", "cert_no": "J440106-2020-000123",
+            "district": division}
+
+
+class Provider:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.slow_seconds = 2.0
+        self.unknown: set[str] = set()  # subjects answered 404
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                provider.requests.append({"path": parts.path, "query": query,
+                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
+                subject = query.get("id", "")
+                path = parts.path
+                if path == "/slow":
+                    time.sleep(provider.slow_seconds)
+                if path == "/error":
+                    return self._send(500, b'{"error":"database down"}')
+                if path == "/garbage":
+                    return self._send(200, b"<html>maintenance</html>", "text/html")
+                if subject in provider.unknown:
+                    return self._send(404, b"{}")
+                if path == "/honest":  # only what was asked
+                    wanted = query.get("fields", "").split(",")
+                    body = {k: v for k, v in record(subject).items() if k in wanted}
+                elif path == "/districts":
+                    body = [record(subject, "440106"), record(subject, "440104")]
+                elif path == "/other":  # someone else's record
+                    body = record("440106198001011238")
+                else:  # /extra, /slow: everything it has and more
+                    body = {**record(subject), "phone": "13800138000", "internal_note": "内部备注"}
+                self._send(200, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+            def _send(self, status: int, data: bytes, media: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", media)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

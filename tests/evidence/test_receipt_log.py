@@ -126,6 +126,8 @@ def test_every_inclusion_proof_and_the_consistency_proof_verify_against_signed_h
             for index in range(head.tree_size):
                 proof = log_service.inclusion_proof(s, index, head.tree_size)
                 assert merkle.verify_inclusion(hashes[index], index, head.tree_size, proof, head.root_hash)
+        assert log_service.inclusion_proofs(s, [0, 36, 40], new.tree_size) == [
+            log_service.inclusion_proof(s, i, new.tree_size) for i in (0, 36, 40)]
         proof = log_service.consistency_proof(s, old.tree_size, new.tree_size)
         assert merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
         assert not merkle.verify_consistency(old.tree_size, new.tree_size, new.root_hash, new.root_hash,

@@ -54,7 +54,8 @@ def append_leaves(session: Session, leaves: Sequence[bytes], *, kind: str,
         raise InvalidInput(f"叶的类别须为 1 至 {KIND_MAX} 个字符。", field="kind", rule="leaf_kind")
     head = _lock_head(session)
     first, at = head.size, now()
-    session.execute(insert(LogLeaf), [
+    # Core, not ORM bulk: the rows need no identity map, and this halves the cost per leaf.
+    session.connection().execute(insert(LogLeaf.__table__), [
         {"leaf_index": first + i, "leaf_hash": leaf_hash(data), "kind": kind,
          "data": data.decode("utf-8") if keep_data else None, "appended_at": at}
         for i, data in enumerate(leaves)])
@@ -161,6 +162,17 @@ def inclusion_proof(session: Session, leaf_index: int, tree_size: int) -> list[b
     with tree_cache.use(session) as tree:
         _check_sizes(tree.size, tree_size, leaf_index)
         return _checked(session, tree, tree_size).inclusion_proof(leaf_index, tree_size)
+
+
+@system_use("proofs are public: they reveal only hashes")
+def inclusion_proofs(session: Session, leaf_indexes: Sequence[int], tree_size: int) -> list[list[bytes]]:
+    """The audit paths of many leaves against one tree size: the database is asked once, not
+    once per leaf (for the snapshots a tree head has just covered)."""
+    with tree_cache.use(session) as tree:
+        for index in leaf_indexes:
+            _check_sizes(tree.size, tree_size, index)
+        tree = _checked(session, tree, tree_size)
+        return [tree.inclusion_proof(index, tree_size) for index in leaf_indexes]
 
 
 @system_use("proofs are public: they reveal only hashes")

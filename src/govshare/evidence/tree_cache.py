@@ -59,6 +59,9 @@ def log_size(session: Session) -> int:
 def use(session: Session) -> Iterator[MerkleTree]:
     """The tree, brought up to the log's size as this session sees it, held for the block."""
     entry = _entry(session)
+    # Begin the transaction before taking the lock: on SQLite a writing session's BEGIN IMMEDIATE
+    # may wait for another writer, and that writer may be waiting for this lock.
+    session.connection()
     with entry.lock:
         size = log_size(session)
         if entry.tree is None or not _catch_up(session, entry.tree, size):

@@ -42,7 +42,7 @@ from govshare.directory import web as directory_web
 from govshare.evidence import api as evidence_api
 from govshare.evidence import web as evidence_web
 from govshare.exchange import api as exchange_api
-from govshare.exchange import api_query, web_query
+from govshare.exchange import api_endpoints, api_files, api_query, web_endpoints, web_files, web_query
 from govshare.exchange import web as exchange_web
 from govshare.kit.errors import DomainError, Unauthenticated
 from govshare.kit.http import domain_error_handler, http_error_handler, install_problem_handlers
@@ -54,11 +54,11 @@ STATIC = Path(__file__).parent / "static"
 API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router,
                api_entries.router, api_versions.router, api_search.router, api_io.router,
                access_api.router, api_agreements.router, api_notices.router, exchange_api.router,
-               api_query.router]
+               api_query.router, api_endpoints.router, api_files.router]
 WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
                web_entries.router, web_versions.router, web_search.router, web_io.router,
                access_web.router, web_agreements.router, web_notices.router, exchange_web.router,
-               web_query.router]
+               web_query.router, web_endpoints.router, web_files.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

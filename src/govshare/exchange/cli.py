@@ -27,6 +27,8 @@ PRODUCED_HELP = "记录缺少 _produced_at 时使用的数据产生时间（ISO 
 
 
 def register() -> typer.Typer:
+    from govshare.exchange import cli_files  # here: cli_files imports this module
+    app.add_typer(cli_files.app, name="file")
     return app
 
 

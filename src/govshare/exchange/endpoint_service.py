@@ -54,6 +54,7 @@ class ApiEntry:
     subject_key: str | None
 
 
+@system_use("reads the published catalog through published_service, which checks can_read_catalog")
 def api_entry(session: Session, actor: Actor, resource_code: str) -> ApiEntry:
     """The published entry of a resource shared through its provider's API (404/422 otherwise)."""
     entry = published_service.published_entry(session, actor, resource_code)

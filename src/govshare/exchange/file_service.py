@@ -31,6 +31,7 @@ from govshare.exchange.endpoint_models import FileVersion
 from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import InvalidInput, NotFound
+from govshare.kit.system import system_use
 
 MAX_BYTES = 50 * 1024 * 1024
 NOTE_MAX = 500
@@ -44,10 +45,12 @@ class FileEntry:
     items: list[str]
 
 
+@system_use("a pure digest of bytes; reads nothing")
 def sm3(data: bytes) -> str:
     return hashlib.new("sm3", data).hexdigest()
 
 
+@system_use("reads the published catalog through published_service, which checks can_read_catalog")
 def file_entry(session: Session, actor: Actor, resource_code: str) -> FileEntry:
     """The published entry of a resource shared as files (404/422 otherwise)."""
     entry = published_service.published_entry(session, actor, resource_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govshare.db import Base
@@ -17,10 +17,12 @@ class LogLeaf(Base):
     here only for entries the log owns (audit checkpoints); a snapshot keeps its own bytes."""
 
     __tablename__ = "evidence_log_leaf"
+    # The newest checkpoint is looked up by kind, newest first, once per tree head (every second).
+    __table_args__ = (Index(None, "kind", "leaf_index"),)
 
     leaf_index: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[str | None] = mapped_column(Text)  # RFC 8785 JSON, when kept
     appended_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

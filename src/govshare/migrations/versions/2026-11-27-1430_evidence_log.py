@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('leaf_index', name=op.f('pk_evidence_log_leaf'))
     )
     with op.batch_alter_table('evidence_log_leaf', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_evidence_log_leaf_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evidence_log_leaf_kind_leaf_index'), ['kind', 'leaf_index'], unique=False)
 
     op.create_table('evidence_tree_head',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -103,7 +103,7 @@ def downgrade() -> None:
 
     op.drop_table('evidence_tree_head')
     with op.batch_alter_table('evidence_log_leaf', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_evidence_log_leaf_kind'))
+        batch_op.drop_index(batch_op.f('ix_evidence_log_leaf_kind_leaf_index'))
 
     op.drop_table('evidence_log_leaf')
     op.drop_table('evidence_log_head')

@@ -51,10 +51,10 @@ from govshare.workdays import api as workdays_api
 from govshare.workdays import web as workdays_web
 
 STATIC = Path(__file__).parent / "static"
-API_ROUTERS = [directory_api.router, workdays_api.router, evidence_api.router,
+API_ROUTERS = [api_query.router, directory_api.router, workdays_api.router, evidence_api.router,
                api_entries.router, api_versions.router, api_search.router, api_io.router,
                access_api.router, api_agreements.router, api_notices.router, exchange_api.router,
-               api_query.router, api_endpoints.router, api_files.router]
+               api_endpoints.router, api_files.router]
 WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
                web_entries.router, web_versions.router, web_search.router, web_io.router,
                access_web.router, web_agreements.router, web_notices.router, exchange_web.router,

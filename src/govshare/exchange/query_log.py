@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import URL, Connection, Engine, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from govshare.exchange import query_policy as policy
@@ -25,6 +25,7 @@ from govshare.exchange.subjects import NORMALISERS
 from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import InvalidInput
+from govshare.kit.types import UtcDateTime
 
 log = logging.getLogger("govshare.exchange.query_log")
 MONTHS_AHEAD = 3
@@ -58,15 +59,18 @@ class LogLine:
     outcome: str  # rows, yes, no
 
 
-_INSERT = text(
+INSERT_SQL = (
     "INSERT INTO exchange_query_log (queried_at, kind, agency_id, provider_agency_id, actor_kind, "
     "actor, grant_id, resource_code, division_code, duty, case_number, as_of, subject_count, "
     "subjects, items, row_count, record_ids, outcome) VALUES (:queried_at, :kind, :agency_id, "
     ":provider_agency_id, :actor_kind, :actor, :grant_id, :resource_code, :division_code, :duty, "
     ":case_number, :as_of, :subject_count, :subjects, :items, :row_count, :record_ids, :outcome) "
     "RETURNING id")
+_INSERT = text(INSERT_SQL).bindparams(bindparam("queried_at", type_=UtcDateTime()),
+                                      bindparam("as_of", type_=UtcDateTime()))
 _ENSURE = text("SELECT exchange_query_log_ensure_partitions(:month, :count)")
 _ensured: set[tuple[str, date]] = set()
+_names: dict[int, tuple[URL, str]] = {}
 _ensure_lock = threading.Lock()
 
 
@@ -74,45 +78,55 @@ def write(session: Session, line: LogLine) -> int:
     """Append one line (one INSERT, no ORM objects); returns its id, the query's reference."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        _ensure_month(conn.engine, line.queried_at)
-    # Timestamps go in as UTC text on SQLite, as the UtcDateTime columns store them.
-    stamp = _stamp if conn.dialect.name == "sqlite" else _same
-    return conn.execute(_INSERT, {
-        "queried_at": stamp(line.queried_at), "kind": line.kind, "agency_id": line.agency_id,
+        ensure_month(conn.engine, line.queried_at)
+    return conn.execute(_INSERT, parameters(line)).scalar_one()
+
+
+def parameters(line: LogLine) -> dict:
+    """The INSERT's parameters: subjects digested, lists joined."""
+    return {
+        "queried_at": line.queried_at, "kind": line.kind, "agency_id": line.agency_id,
         "provider_agency_id": line.provider_agency_id, "actor_kind": line.actor_kind,
         "actor": line.actor[:64], "grant_id": line.grant_id, "resource_code": line.resource_code,
         "division_code": line.division_code, "duty": line.duty, "case_number": line.case_number,
-        "as_of": stamp(line.as_of), "subject_count": len(line.subjects),
+        "as_of": line.as_of, "subject_count": len(line.subjects),
         "subjects": " ".join(subject_digest(s) for s in line.subjects),
         "items": "、".join(line.items), "row_count": line.row_count,
         "record_ids": " ".join(map(str, line.record_ids)), "outcome": line.outcome,
-    }).scalar_one()
-
-
-def _same(moment: datetime | None) -> datetime | None:
-    return moment
-
-
-def _stamp(moment: datetime | None) -> str | None:
-    # What SQLAlchemy's SQLite DateTime writes for an aware UTC value (UtcDateTime reads it back).
-    return None if moment is None else moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    }
 
 
 def _month(moment: datetime) -> date:
     return date(moment.year, moment.month, 1)
 
 
-def _ensure_month(engine: Engine, moment: datetime) -> None:
-    key = (engine.url.render_as_string(hide_password=True), _month(moment))
+def database_of(url: URL) -> str:
+    """The database a URL names, as the caches of this package key it. Rendering a URL costs
+    tens of microseconds (URL hashes by rendering itself), so it is done once per URL object."""
+    hit = _names.get(id(url))
+    if hit is not None and hit[0] is url:
+        return hit[1]
+    name = url.render_as_string(hide_password=True)
+    _names[id(url)] = (url, name)  # holding the URL keeps its id from being reused
+    return name
+
+
+def partition_unchecked(database: str, moment: datetime) -> bool:
+    """Whether this process has not yet made sure of the month's partition (PostgreSQL)."""
+    return (database, _month(moment)) not in _ensured
+
+
+def ensure_month(engine: Engine, moment: datetime) -> None:
+    """Make sure, once per process and month, that the month's partition and the next two exist."""
+    key = (database_of(engine.url), _month(moment))
     if key in _ensured:
         return
     with _ensure_lock:
         if key in _ensured:
             return
         try:
-            with engine.connect() as conn:
+            with engine.begin() as conn:  # its own short transaction, not the caller's
                 ensure_partitions(conn, key[1])
-                conn.commit()
             _ensured.add(key)
         except Exception:  # noqa: BLE001 - the INSERT then names the missing partition itself
             log.exception("could not create query-log partitions from %s", key[1])

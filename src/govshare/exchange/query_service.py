@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, bindparam, select, text
+from sqlalchemy import JSON, Integer, String, TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from govshare.access import grant_service
@@ -34,7 +34,7 @@ from govshare.exchange import query_policy as policy
 from govshare.exchange.models import Library
 from govshare.kit import clock
 from govshare.kit.actor import Actor
-from govshare.kit.errors import InvalidInput, NotFound
+from govshare.kit.errors import InvalidInput, NotFound, Unauthenticated
 from govshare.kit.system import system_use
 from govshare.kit.types import UtcDateTime
 
@@ -135,7 +135,7 @@ class Answer:
         return [r.version_id for r in self.results if r.version_id is not None]
 
 
-_cache: dict[tuple[str, int, str], tuple[float, GrantUse]] = {}
+_cache: dict[tuple[str, int | None, str], tuple[float, GrantUse]] = {}
 
 _COLUMNS = dict(id=Integer, subject=String, data=JSON, produced_at=UtcDateTime,
                 valid_from=UtcDateTime, loaded_at=UtcDateTime, division_code=String,
@@ -145,15 +145,36 @@ _SELECT = ("SELECT r.id, r.subject, r.data, r.produced_at, r.valid_from, r.loade
            "FROM exchange_record r WHERE ")
 _LIVE = ("AND EXISTS (SELECT 1 FROM access_grant g WHERE g.id = :grant_id "
          "AND g.status = 'active')")
-_ONE = {as_of: text(_SELECT + "r.library_id = :library_id AND r.subject = :subject "
-                    + ("AND r.loaded_at <= :as_of " if as_of else "") + _LIVE
-                    + " ORDER BY r.id DESC LIMIT 1").columns(**_COLUMNS)
-        for as_of in (False, True)}
-_MANY = {as_of: text(_SELECT + "r.id IN (SELECT max(x.id) FROM exchange_record x "
-                     "WHERE x.library_id = :library_id AND x.subject IN :subjects "
-                     + ("AND x.loaded_at <= :as_of " if as_of else "") + "GROUP BY x.subject) "
-                     + _LIVE).columns(**_COLUMNS).bindparams(bindparam("subjects", expanding=True))
-         for as_of in (False, True)}
+# An API client's token revoked or expired stops its queries at once, however its caller cached it.
+_CLIENT_LIVE = (" AND EXISTS (SELECT 1 FROM directory_api_client c WHERE c.id = :client_id "
+                "AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > :now))")
+_statements: dict[tuple[bool, bool, bool], TextClause] = {}
+
+
+def _statement(many: bool, as_of: bool, client: bool) -> TextClause:
+    """The lookup: the version in force (or at `as_of`) of one subject or many, read only if the
+    grant (and the calling API client) are still live — all in one statement."""
+    key = (many, as_of, client)
+    if key not in _statements:
+        at = "AND {}.loaded_at <= :as_of " if as_of else ""
+        live = _LIVE + (_CLIENT_LIVE if client else "")
+        if many:
+            sql = (_SELECT + "r.id IN (SELECT max(x.id) FROM exchange_record x WHERE x.library_id = "
+                   ":library_id AND x.subject IN :subjects " + at.format("x") + "GROUP BY x.subject) "
+                   + live)
+            stmt = text(sql).bindparams(bindparam("subjects", expanding=True))
+        else:
+            stmt = text(_SELECT + "r.library_id = :library_id AND r.subject = :subject "
+                        + at.format("r") + live + " ORDER BY r.id DESC LIMIT 1")
+        # Typed, so that SQLite compares them as stored: UTC text (UtcDateTime).
+        typed = [bindparam(n, type_=UtcDateTime()) for n, used in (("as_of", as_of), ("now", client)) if used]
+        _statements[key] = stmt.bindparams(*typed).columns(**_COLUMNS)
+    return _statements[key]
+
+
+_CLIENT_STATUS = text("SELECT 1 FROM directory_api_client c WHERE c.id = :client_id "
+                      "AND c.revoked_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > :now)"
+                      ).bindparams(bindparam("now", type_=UtcDateTime()))
 _GRANT_STATUS = text("SELECT status FROM access_grant WHERE id = :grant_id")
 
 
@@ -163,11 +184,37 @@ def query_records(session: Session, actor: Actor, resource_code: str, subject_id
     recorded in the query log."""
     policy.can_query(actor)
     purpose = check_purpose(duty, case_number)
-    use = grant_use(session, actor.agency_id, resource_code)
-    keys = normalised(use, subject_ids)
-    rows, use = lookup(session, use, keys, as_of)
-    results = []
-    for key in keys:
+    asked = ask(actor, grant_use(session, actor.agency_id, resource_code), subject_ids, purpose, as_of)
+    rows, use = lookup(session, asked.use, asked.keys, as_of, client_of(actor))
+    answer, line = finish(replace(asked, use=use), rows)
+    return replace(answer, query_id=query_log.write(session, line))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A query checked and normalised, ready for the lookup (either path: query_pg on the event
+    loop, or `lookup` through a Session)."""
+
+    actor: Actor
+    use: GrantUse
+    keys: list[str]
+    purpose: Purpose
+    as_of: datetime | None
+
+
+def ask(actor: Actor, use: GrantUse, subject_ids: Sequence[Any], purpose: Purpose,
+        as_of: datetime | None) -> Asked:
+    """Check who asks and normalise what is asked, under a grant already obtained."""
+    policy.can_query(actor)
+    return Asked(actor, use, normalised(use, subject_ids), purpose, as_of)
+
+
+@system_use("builds the answer and its log line from rows read under the grant; reads nothing")
+def finish(asked: Asked, rows: dict[str, Row]) -> tuple[Answer, query_log.LogLine]:
+    """The answer (without its log id yet) and the log line: rows limited to the grant's
+    division and row scope, items projected and masked."""
+    use, results = asked.use, []
+    for key in asked.keys:
         row = rows.get(key)
         if row is None or not use.in_scope(row.division_code):
             results.append(Result(key, False))
@@ -177,16 +224,17 @@ def query_records(session: Session, actor: Actor, resource_code: str, subject_id
                               row.loaded_at))
     queried_at = clock.now()
     masked_items = tuple(use.masked)
-    found = [r.version_id for r in results if r.version_id is not None]
-    query_id = query_log.write(session, query_log.LogLine(
+    found = tuple(r.version_id for r in results if r.version_id is not None)
+    line = query_log.LogLine(
         queried_at=queried_at, kind="query", agency_id=use.agency_id,
-        provider_agency_id=use.provider_agency_id, actor_kind=actor_kind(actor), actor=actor_name(actor),
-        grant_id=use.grant_id, resource_code=use.resource_code, division_code=use.division_code,
-        duty=purpose.duty, case_number=purpose.case_number, as_of=as_of, subjects=tuple(keys),
+        provider_agency_id=use.provider_agency_id, actor_kind=actor_kind(asked.actor),
+        actor=actor_name(asked.actor), grant_id=use.grant_id, resource_code=use.resource_code,
+        division_code=use.division_code, duty=asked.purpose.duty, case_number=asked.purpose.case_number,
+        as_of=asked.as_of, subjects=tuple(asked.keys),
         items=use.clear + tuple(f"{n}（脱敏）" for n in masked_items), row_count=len(found),
-        record_ids=tuple(found), outcome="rows"))
-    return Answer(query_id, queried_at, use.grant_id, use.resource_code, use.resource_name, purpose,
-                  as_of, use.clear, masked_items, use.division_code, results)
+        record_ids=found, outcome="rows")
+    return Answer(0, queried_at, use.grant_id, use.resource_code, use.resource_name, asked.purpose,
+                  asked.as_of, use.clear, masked_items, use.division_code, results), line
 
 
 @system_use("names the kind of actor for the log line; no data is read")
@@ -222,21 +270,35 @@ class Row:
     division_code: str | None
 
 
+@system_use("names the API client whose token the lookup re-checks; reads nothing")
+def client_of(actor: Actor) -> int | None:
+    return actor.id if actor.kind == "api_client" else None
+
+
 @system_use("reads under a GrantUse, which only grant_use makes; it re-checks the grant itself")
-def lookup(session: Session, use: GrantUse, keys: list[str],
-           as_of: datetime | None) -> tuple[dict[str, Row], GrantUse]:
+def lookup(session: Session, use: GrantUse, keys: list[str], as_of: datetime | None,
+           client_id: int | None = None) -> tuple[dict[str, Row], GrantUse]:
     """The version in force (or at `as_of`) of each subject, in one statement that also checks
-    the grant is still active; the plan is remade if another catalog version is published."""
+    the grant (and the API client) are still live; the masking plan is remade if another catalog
+    version has been published since it was cached."""
     for _attempt in (1, 2):
         params: dict[str, Any] = {"library_id": use.library_id, "grant_id": use.grant_id}
         if as_of is not None:
             params["as_of"] = as_of
+        if client_id is not None:
+            params["client_id"], params["now"] = client_id, clock.now()
         if len(keys) == 1:
-            stmt, params["subject"] = _ONE[as_of is not None], keys[0]
+            params["subject"] = keys[0]
         else:
-            stmt, params["subjects"] = _MANY[as_of is not None], keys
+            params["subjects"] = keys
+        stmt = _statement(len(keys) > 1, as_of is not None, client_id is not None)
         fetched = session.execute(stmt, params).all()
-        if fetched or _grant_active(session, use):
+        if fetched:
+            break
+        if client_id is not None and session.execute(_CLIENT_STATUS, {
+                "client_id": client_id, "now": params["now"]}).first() is None:
+            raise Unauthenticated("接口令牌已被吊销或已过期", code="token_revoked")
+        if _grant_active(session, use):
             break
         # Revoked or expired since it was cached: ask again (403 if there is none now).
         use = _reload(session, use)
@@ -254,8 +316,23 @@ def _reload(session: Session, use: GrantUse) -> GrantUse:
     return grant_use(session, use.agency_id, use.resource_code)
 
 
-def _key(session: Session, agency_id: int, resource_code: str) -> tuple[str, int, str]:
-    return (session.get_bind().url.render_as_string(hide_password=True), agency_id, resource_code)
+def _key(session: Session, agency_id: int | None, resource_code: str) -> tuple[str, int | None, str]:
+    return (query_log.database_of(session.get_bind().url), agency_id, resource_code)
+
+
+@system_use("hands out a grant use cached by grant_use, which checked the grant; reads nothing")
+def cached_use(database: str, agency_id: int | None, resource_code: str) -> GrantUse | None:
+    """The grant use cached for this database, agency and resource, if still fresh (the hot
+    path on PostgreSQL asks this first and goes through `grant_use` only when it is not)."""
+    hit = _cache.get((database, agency_id, resource_code))
+    if hit is None or hit[0] <= time.monotonic():
+        return None
+    return hit[1] if hit[1].valid_from <= clock.today() <= hit[1].valid_until else None
+
+
+@system_use("forgets a grant use whose grant the hot path found revoked; reads nothing")
+def forget(database: str, agency_id: int | None, resource_code: str) -> None:
+    _cache.pop((database, agency_id, resource_code), None)
 
 
 @system_use("the grant is the permission: access.grant_service.usable_grant decides")
@@ -263,9 +340,9 @@ def grant_use(session: Session, agency_id: int | None, resource_code: str) -> Gr
     """The agency's grant in force for this resource, with what it shows (cached briefly)."""
     today = clock.today()
     key = _key(session, agency_id, resource_code)
-    hit = _cache.get(key)
-    if hit is not None and hit[0] > time.monotonic() and hit[1].valid_from <= today <= hit[1].valid_until:
-        return hit[1]
+    hit = cached_use(*key)
+    if hit is not None:
+        return hit
     grant = grant_service.usable_grant(session, agency_id, resource_code, today)
     library = session.execute(select(Library.id, Library.subject_key, Library.subject_item).where(
         Library.resource_code == resource_code)).first()

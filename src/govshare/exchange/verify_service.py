@@ -72,7 +72,7 @@ def verify(session, actor: Actor, resource_code: str, subject: str, duty: str | 
     use = query_service.grant_use(session, actor.agency_id, resource_code)
     wanted = _conditions(use, conditions or {})
     key = query_service.normalised(use, [subject])[0]
-    rows, use = query_service.lookup(session, use, [key], None)
+    rows, use = query_service.lookup(session, use, [key], None, query_service.client_of(actor))
     row = rows.get(key)
     if row is not None and not use.in_scope(row.division_code):
         row = None

@@ -210,7 +210,8 @@ def ask(actor: Actor, use: GrantUse, subject_ids: Sequence[Any], purpose: Purpos
 
 
 @system_use("builds the answer and its log line from rows read under the grant; reads nothing")
-def finish(asked: Asked, rows: dict[str, Row]) -> tuple[Answer, query_log.LogLine]:
+def finish(asked: Asked, rows: dict[str, Row],
+           queried_at: datetime | None = None) -> tuple[Answer, query_log.LogLine]:
     """The answer (without its log id yet) and the log line: rows limited to the grant's
     division and row scope, items projected and masked."""
     use, results = asked.use, []
@@ -222,19 +223,23 @@ def finish(asked: Asked, rows: dict[str, Row]) -> tuple[Answer, query_log.LogLin
         shown, hidden = use.show(row.data)
         results.append(Result(key, True, row.id, shown, hidden, row.produced_at, row.valid_from,
                               row.loaded_at))
-    queried_at = clock.now()
-    masked_items = tuple(use.masked)
-    found = tuple(r.version_id for r in results if r.version_id is not None)
-    line = query_log.LogLine(
+    queried_at = queried_at or clock.now()
+    line = log_line(asked, queried_at, tuple(r.version_id for r in results if r.version_id is not None))
+    return Answer(0, queried_at, use.grant_id, use.resource_code, use.resource_name, asked.purpose,
+                  asked.as_of, use.clear, tuple(use.masked), use.division_code, results), line
+
+
+@system_use("formats the log line of a query; reads nothing")
+def log_line(asked: Asked, queried_at: datetime, found: tuple[int, ...]) -> query_log.LogLine:
+    use = asked.use
+    return query_log.LogLine(
         queried_at=queried_at, kind="query", agency_id=use.agency_id,
         provider_agency_id=use.provider_agency_id, actor_kind=actor_kind(asked.actor),
         actor=actor_name(asked.actor), grant_id=use.grant_id, resource_code=use.resource_code,
         division_code=use.division_code, duty=asked.purpose.duty, case_number=asked.purpose.case_number,
         as_of=asked.as_of, subjects=tuple(asked.keys),
-        items=use.clear + tuple(f"{n}（脱敏）" for n in masked_items), row_count=len(found),
+        items=use.clear + tuple(f"{n}（脱敏）" for n in use.masked), row_count=len(found),
         record_ids=found, outcome="rows")
-    return Answer(0, queried_at, use.grant_id, use.resource_code, use.resource_name, asked.purpose,
-                  asked.as_of, use.clear, masked_items, use.division_code, results), line
 
 
 @system_use("names the kind of actor for the log line; no data is read")

@@ -110,3 +110,16 @@ def test_a_clerk_queries_in_the_console_and_finds_it_in_the_log(db, signed_in, s
     assert log.status_code == 200 and CASE in log.text and "民政局" in log.text
     provider_log = signed_in("police_clerk").get("/exchange/query-log?side=provided")
     assert CASE in provider_log.text and PERSONS[1].id_number not in provider_log.text
+
+
+def test_oversight_sees_every_agencys_log_and_a_clerk_only_the_pages_of_its_own(db, signed_in, setup):
+    _, code = setup
+    clerk = signed_in("civil_clerk")
+    r = clerk.post(f"{API}/queries", json={"resource_code": code, "subjects": [PERSONS[0].id_number],
+                                           "duty": DUTY, "case_number": CASE})
+    assert r.status_code == 200
+    auditor = signed_in("auditor")
+    page = auditor.get("/exchange/query-log")
+    assert page.status_code == 200 and CASE in page.text and "所有机关" in page.text
+    assert signed_in("market_clerk").get("/exchange/query-log?side=all").status_code == 403
+    assert "所有机关" not in clerk.get("/exchange/query-log").text

@@ -126,11 +126,13 @@ def run_verify(request: Request, db: DbSession, actor: PageActor, form: CheckedF
 
 
 @router.get("/exchange/query-log")
-def log_page(request: Request, db: DbSession, actor: PageActor, side: str = "mine",
+def log_page(request: Request, db: DbSession, actor: PageActor, side: str = "",
              since: date | None = None, until: date | None = None, case_number: str = "",
              subject: str = "", before: int | None = None):
     """The query log of the agency: its own queries, or the queries of its data by others."""
     error, page = None, None
+    clerk = actor.agency_id is not None and actor.has(*query_policy.AGENCY_ROLES)
+    side = side or ("mine" if clerk or not _may_see_all(actor) else "all")
     try:
         page = query_log.entries(db, actor, side=side, since=since, until=until,
                                  case_number=case_number, subject=subject, before=before)

@@ -43,7 +43,8 @@ def _key_list(request: Request, db, keys: KeyStore) -> KeyListRead:
                        keys=[PublishedKeyRead(**k.to_dict()) for k in published])
 
 
-@router.get("/.well-known/govshare-keys.json", response_model=KeyListRead)
+# Outside the versioned API, so not in the OpenAPI document: /api/v1/evidence/keys is its twin there.
+@router.get("/.well-known/govshare-keys.json", response_model=KeyListRead, include_in_schema=False)
 def well_known_keys(request: Request, db: DbSession, keys: Keys):
     """Every public key the platform and the agencies ever signed with, with its validity."""
     return _key_list(request, db, keys)

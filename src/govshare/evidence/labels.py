@@ -40,7 +40,6 @@ EVENT_LABELS = {
     "ResourceRecordsLoaded": "库表数据入库", "NoticeHookSet": "设置提醒推送地址",
     "EndpointRegistered": "登记提供机关接口", "FileVersionUploaded": "上传共享文件新版本",
     "DeadlineRecomputed": "按现行日历重算期限", "NoticesRead": "提醒标记已读",
-    "EndpointRegistered": "登记接口服务", "FileVersionUploaded": "上传文件资源新版本",
 }
 
 

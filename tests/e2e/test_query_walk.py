@@ -34,8 +34,9 @@ def records(db):
 @pytest.mark.req("GZ-18", "GZ-21", "GD-24")
 def test_a_clerk_queries_a_citizens_record_and_sees_masked_items(page: Page, records):
     tianhe, yuexiu = records
+    nav = page.get_by_role("navigation", name="主导航")
     log_in(page, "tianhe_civil_clerk")
-    page.goto("/exchange/query")
+    nav.get_by_role("link", name="查询核验").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("共享查询")
     chooser = page.get_by_label("授权与资源")
     expect(chooser).to_contain_text("户籍人口信息")
@@ -65,7 +66,7 @@ def test_a_clerk_queries_a_citizens_record_and_sees_masked_items(page: Page, rec
     expect(answer.locator("table.q-results")).to_have_count(1)
     page.shot("query-answer")
 
-    page.get_by_role("link", name="查询日志").click()
+    nav.get_by_role("link", name="查询日志").click()
     row = page.locator("table.query-log tbody tr").first
     expect(row).to_contain_text(CASE)
     expect(row).to_contain_text("1 条")
@@ -73,7 +74,8 @@ def test_a_clerk_queries_a_citizens_record_and_sees_masked_items(page: Page, rec
 
     page.context.clear_cookies()
     log_in(page, "police_clerk")
-    page.goto("/exchange/query-log?side=provided")
+    nav.get_by_role("link", name="查询日志").click()
+    page.get_by_role("link", name="其他机关查询本机关的数据").click()
     row = page.locator("table.query-log tbody tr").first
     expect(row).to_contain_text(CASE)
     expect(row).to_contain_text("天河区民政局")

@@ -30,6 +30,7 @@ from govshare.db import make_engine, make_sessionmaker, migrate, unit_of_work
 from govshare.demo import generator
 from govshare.demo.seed import SeedResult
 from govshare.demo.seed import seed as seed_demo
+from govshare.kit import cli as kit_cli
 from govshare.main import create_app
 
 PG_URL = os.environ.get("GOVSHARE_TEST_POSTGRES_URL",
@@ -37,6 +38,9 @@ PG_URL = os.environ.get("GOVSHARE_TEST_POSTGRES_URL",
 REQUIRE_PG = bool(os.environ.get("CI") or os.environ.get("GOVSHARE_REQUIRE_POSTGRES"))
 ENGINES = ["sqlite", "postgresql"]
 _counter = itertools.count()
+# CLI tables are read by the tests: the same width in every process (a worker of pytest-xdist has
+# no terminal, and Rich would otherwise guess).
+kit_cli.console.width = 200
 
 
 def pytest_configure(config):
@@ -45,16 +49,33 @@ def pytest_configure(config):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    # The requirement IDs ride on the report, so that under pytest-xdist they reach the
+    # controlling process, which is the one that writes the results.
     outcome = yield
     report = outcome.get_result()
+    for mark in item.iter_markers("req"):
+        report.user_properties.extend(("req", rid) for rid in mark.args)
+
+
+def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        for mark in item.iter_markers("req"):
-            for rid in mark.args:
-                item.config._req_results[rid].append(
-                    {"test": item.nodeid, "outcome": report.outcome})
+        for key, rid in report.user_properties:
+            if key == "req":
+                _CONFIG[0]._req_results[rid].append({"test": report.nodeid,
+                                                     "outcome": report.outcome})
+
+
+_CONFIG: list = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    _CONFIG[:] = [session.config]
 
 
 def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes
+        return
     out = Path(session.config.rootpath) / "build" / "req-results.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(session.config._req_results, ensure_ascii=False, indent=1))

@@ -153,7 +153,7 @@ def _bad(position: int, problem: str, detail: str) -> ChainReport:
 def verify(session: Session, batch: int = 5000) -> ChainReport:
     """Walk the chain in order and report the first row that does not hold."""
     expected_seq, prev_hash = 1, GENESIS
-    for row in _rows(session, batch):
+    for row in rows_in_sequence(session, batch):
         report = _check(session, row, expected_seq, prev_hash)
         if report is not None:
             return report
@@ -161,7 +161,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
     return _check_head(session.get(ChainHead, HEAD_ID), expected_seq - 1, prev_hash)
 
 
-def _rows(session: Session, batch: int) -> Iterator[AuditEvent]:
+def rows_in_sequence(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
     """All rows in sequence order, a batch at a time, so memory stays flat however long."""
     last = 0
     while True:

@@ -22,7 +22,6 @@ can be narrowed down only to the rows between two checkpoints).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,7 +33,6 @@ from govshare.evidence.keystore import PublicKey
 from govshare.evidence.log_models import LogHead, LogLeaf, TreeHead
 from govshare.evidence.log_service import CHECKPOINT, signed_head
 from govshare.evidence.merkle import MerkleTree, leaf_hash
-from govshare.evidence.models import AuditEvent
 from govshare.kit.clock import CHINA
 
 PROBLEMS = {
@@ -167,7 +165,7 @@ def _against_chain(session: Session, checkpoints: list[_Checkpoint], heads: int,
     pending = iter(checkpoints)
     checkpoint = next(pending, None)
     running = chain.GENESIS
-    for row in _rows(session):
+    for row in chain.rows_in_sequence(session):
         if checkpoint is None:
             break  # rows after the last checkpoint are the chain check's alone
         if row.seq > checkpoint.seq:  # the checkpoint's own row is missing
@@ -197,14 +195,3 @@ def _chain_bad(checkpoint: _Checkpoint, held: list[_Checkpoint], chain_report: c
               "删除、插入或调换（改动者即使重算了哈希，也无法伪造平台的签名）。")
     return CheckpointReport(False, len(held), heads, position, checkpoint.seq, "chain", detail,
                             good.seq if good else None, good.signed_at if good else None)
-
-
-def _rows(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        rows = session.scalars(select(AuditEvent).where(AuditEvent.seq > last)
-                               .order_by(AuditEvent.seq).limit(batch)).all()
-        yield from rows
-        if len(rows) < batch:
-            return
-        last = rows[-1].seq

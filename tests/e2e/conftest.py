@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from govshare.config import Settings
 from govshare.demo import generator
@@ -71,7 +72,10 @@ def page(browser, live_server, request):
     """A fresh browser context (no cookies) on the live server, zh-CN."""
     context = browser.new_context(base_url=live_server, locale="zh-CN",
                                   viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Two test workers share two cores with Chromium and the live server: a step (a sign-in is an
+    # argon2 hash) can take seconds when both walk at once. Generous waits, no sleeps.
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=15_000)
     tab = context.new_page()
     tab.shot = lambda name: _screenshot(tab, request.node.name, name)
     yield tab

@@ -192,6 +192,9 @@ def wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
                "requests": int(re.search(r"(\d+) requests in", out).group(1)),
                "non2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0}
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    figures["socket_errors"] = sum(map(int, errors.groups())) if errors else 0
+    figures["timeouts"] = int(errors.group(4)) if errors else 0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures["wrk_cpu"] = after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime
     for cut in ("50", "90", "99"):
@@ -249,7 +252,8 @@ def phase(name: str, url: str, script: Path, args, server_pid: int, db_url: str)
     cpu["others"] = max(busy / args.seconds - ours, 0.0)  # the machine is shared
     figures["cpu"], figures["ms_cpu"] = cpu, ours * args.seconds / max(figures["requests"], 1) * 1000
     print(f"  {name:<9} {figures['rps']:>8,.0f} req/s   p50 {figures['p50']:6.1f} ms   p90 "
-          f"{figures['p90']:6.1f} ms   p99 {figures['p99']:6.1f} ms   non-2xx {figures['non2xx']}")
+          f"{figures['p90']:6.1f} ms   p99 {figures['p99']:6.1f} ms   non-2xx {figures['non2xx']}   "
+          f"socket errors {figures['socket_errors']} (timeouts {figures['timeouts']}, not in the latencies)")
     print(f"  {'':9} CPU cores used: " + "  ".join(f"{k} {v:.2f}" for k, v in cpu.items())
           + f";  {figures['ms_cpu']:.2f} ms CPU a request (server + PostgreSQL + wrk), so a 2-core "
           f"machine to itself would answer about {2000 / figures['ms_cpu']:,.0f} a second")

@@ -75,3 +75,25 @@ def test_postgresql_partitions_by_month_and_makes_them_ahead(empty_db, engine_na
             "AND queried_at >= '2035-06-01T00:00:00Z' AND queried_at < '2035-07-01T00:00:00Z'")))
         assert "exchange_query_log_2035_06" in plan and "exchange_query_log_2035_07" not in plan
         assert s.scalar(select(func.count()).select_from(QueryLogEntry)) == 1
+
+
+def test_making_sure_of_partitions_needs_no_connection_from_the_callers_pool(empty_db, engine_name):
+    """Every caller holds a pooled connection while one of them makes sure of the month: that
+    must not need another from the same, exhausted pool."""
+    if engine_name == "sqlite":
+        pytest.skip("no partitions on SQLite")
+    from sqlalchemy import create_engine
+
+    from govshare.db import make_sessionmaker
+
+    engine = create_engine(empty_db.url, pool_size=1, max_overflow=0, pool_timeout=1)
+    far = datetime(2037, 3, 3, tzinfo=UTC)
+    query_log._ensured.clear()
+    try:
+        with make_sessionmaker(engine)() as s:  # holds the pool's only connection
+            s.connection()
+            query_log.write(s, line(far))
+            s.commit()
+        assert (query_log.database_of(engine.url), date(2037, 3, 1)) in query_log._ensured
+    finally:
+        engine.dispose()

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import psycopg
 from sqlalchemy import URL, Connection, Engine, bindparam, select, text
 from sqlalchemy.orm import Session
 
@@ -117,16 +118,21 @@ def partition_unchecked(database: str, moment: datetime) -> bool:
 
 
 def ensure_month(engine: Engine, moment: datetime) -> None:
-    """Make sure, once per process and month, that the month's partition and the next two exist."""
+    """Make sure, once per process and month, that the month's partition and the next two exist.
+    On a connection of its own, outside the engine's pool: the callers each hold a pooled
+    connection while they wait here, and a pool they have exhausted must not be needed to let
+    them go on (it was, once: 32 first queries at once, a 20-connection pool, a 30 s stall)."""
     key = (database_of(engine.url), _month(moment))
     if key in _ensured:
         return
     with _ensure_lock:
         if key in _ensured:
             return
+        conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         try:
-            with engine.begin() as conn:  # its own short transaction, not the caller's
-                ensure_partitions(conn, key[1])
+            with psycopg.connect(conninfo, connect_timeout=10) as conn:  # commits as it closes
+                conn.execute("SET LOCAL lock_timeout = '2s'")
+                conn.execute("SELECT exchange_query_log_ensure_partitions(%s, %s)", (key[1], MONTHS_AHEAD))
             _ensured.add(key)
         except Exception:  # noqa: BLE001 - the INSERT then names the missing partition itself
             log.exception("could not create query-log partitions from %s", key[1])

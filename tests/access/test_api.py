@@ -86,6 +86,7 @@ def test_an_api_client_uses_its_agencys_grants_and_never_another_agencys(db, sig
 
 
 @pytest.mark.req("GZ-25")
+@pytest.mark.req("GD-25")  # the same row: no passing on without consent
 def test_passing_on_needs_the_providers_recorded_consent(db, api_as):
     clerk = api_as("civil_clerk")
     grant_id = submit(clerk, db, LICENCE)["grant_id"]

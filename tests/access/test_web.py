@@ -379,6 +379,7 @@ def test_outside_the_catalog_without_a_provider_names_the_field(db, signed_in):
 # --- grants: revocation and consents (GZ-25) ---------------------------------------------------------
 
 @pytest.mark.req("GZ-25")
+@pytest.mark.req("GD-25")  # the same row: no passing on without consent
 def test_the_provider_records_consent_to_pass_on_and_revokes_with_reasons(db, signed_in):
     rid = submitted(db, "civil_clerk", HOUSEHOLD, items=("姓名",))
     provider = signed_in("police_admin")
@@ -408,6 +409,7 @@ def test_the_provider_records_consent_to_pass_on_and_revokes_with_reasons(db, si
 
 
 @pytest.mark.req("GZ-25")
+@pytest.mark.req("GD-25")  # the same row: no passing on without consent
 def test_only_the_provider_may_consent(db, signed_in):
     rid = submitted(db, "civil_clerk", HOUSEHOLD, items=("姓名",))
     act(signed_in("police_admin"), rid, "grant")

@@ -7,9 +7,13 @@ from govshare.db import Base
 from govshare.directory import models as directory_models  # noqa: F401
 from govshare.evidence import log_models as evidence_log_models  # noqa: F401
 from govshare.evidence import models as evidence_models  # noqa: F401
+from govshare.evidence import snapshot_models as evidence_snapshot_models  # noqa: F401
+from govshare.exchange import archive_models as exchange_archive_models  # noqa: F401
 from govshare.exchange import endpoint_models as exchange_endpoint_models  # noqa: F401
+from govshare.exchange import feed_models as exchange_feed_models  # noqa: F401
 from govshare.exchange import models as exchange_models  # noqa: F401
 from govshare.exchange import query_models as exchange_query_models  # noqa: F401
+from govshare.exchange import seal_models as exchange_seal_models  # noqa: F401
 from govshare.kit import outbox_models  # noqa: F401
 from govshare.workdays import models as workdays_models  # noqa: F401
 

@@ -19,6 +19,9 @@ from govshare.access import sweep_service
 from govshare.access.sweep_service import SweepReport
 from govshare.config import Settings, get_settings
 from govshare.db import unit_of_work
+from govshare.evidence import tasks as evidence_tasks
+from govshare.exchange import archive_tasks
+from govshare.exchange import tasks as exchange_tasks
 from govshare.kit import clock, outbox
 from govshare.kit.actor import SYSTEM
 from govshare.kit.cli import sessions
@@ -45,6 +48,9 @@ class Job:
 
 # The domains' jobs, in the order a tick runs them. Register one with a line here.
 JOBS: list[Job] = [
+    Job("exchange.archive_watch", archive_tasks.run, daily=True),  # GZ-15: 30 June transfer
+    Job("exchange.feed_push", exchange_tasks.push_subscriptions, every=exchange_tasks.PUSH_EVERY),
+    Job("evidence.snapshots", evidence_tasks.seal_snapshots, every=1.0),
 ]
 
 

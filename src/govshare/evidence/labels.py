@@ -40,6 +40,8 @@ EVENT_LABELS = {
     "ResourceRecordsLoaded": "库表数据入库", "NoticeHookSet": "设置提醒推送地址",
     "EndpointRegistered": "登记提供机关接口", "FileVersionUploaded": "上传共享文件新版本",
     "DeadlineRecomputed": "按现行日历重算期限", "NoticesRead": "提醒标记已读",
+    "ArchiveTransferred": "电子文件归档移交", "ArchiveReceiptRecorded": "登记档案馆接收归档", "ArchiveTransferFailed": "归档移交标记失败", "ArchiveTransferOverdue": "归档移交逾期未办",  # noqa: E501
+    "SubscriptionCreated": "创建变更订阅", "SubscriptionPaused": "暂停变更订阅", "SubscriptionResumed": "恢复变更订阅", "SubscriptionDeleted": "删除变更订阅", "SubscriptionStopped": "平台停止变更订阅",  # noqa: E501
 }
 
 

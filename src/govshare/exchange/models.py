@@ -68,7 +68,9 @@ class Record(Base):
     """One version of one subject's record in a hosted library."""
 
     __tablename__ = "exchange_record"
-    __table_args__ = (Index("ix_exchange_record_subject", "library_id", "subject", "id"),)
+    # (library_id, id): the change feed reads a library's versions in id order after a cursor.
+    __table_args__ = (Index("ix_exchange_record_subject", "library_id", "subject", "id"),
+                      Index("ix_exchange_record_library", "library_id", "id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     library_id: Mapped[int] = mapped_column(Integer)

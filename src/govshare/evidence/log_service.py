@@ -82,6 +82,13 @@ def _lock_head(session: Session) -> LogHead:
     return head
 
 
+@system_use("the appenders of the log (the snapshot worker) take the log's own lock")
+def hold_log_head(session: Session) -> int:
+    """Lock the log head for this transaction (as every append does) and return the log's size:
+    an appender that must choose what to append first (the snapshot worker) chooses under it."""
+    return _lock_head(session).size
+
+
 @system_use("the worker (or an operator) signs tree heads with the platform's key")
 def issue_tree_head(session: Session, signer: Signer, *, force: bool = False) -> TreeHead | None:
     """Checkpoint the audit chain into the log if it grew, then sign the log's current head.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from govshare.db import unit_of_work
-from govshare.exchange import query_log, query_pg, query_service, verify_service
+from govshare.exchange import query_log, query_pg, query_service, snapshot_service, verify_service
 from govshare.kit.actor import Actor
 from govshare.kit.clock import CHINA
 from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute, current_actor
@@ -84,6 +84,9 @@ class QueryRead(BaseModel):
     division_code: str | None = Field(description="授权限定的行政区划（GZ-21）；空为不限")
     version_ids: list[int] = Field(description="本次返回的全部记录版本标识")
     results: list[ResultRead] = Field(description="按请求顺序，每个主体一项（重复的主体只答一次）")
+    snapshot_id: int | None = Field(None, description="证照、文书类资源：本次答复的数据快照编号（GZ-23），"
+                                                      "凭此取快照及其证据文件（/api/v1/evidence/snapshots/{id}）；"
+                                                      "其他资源为空")
 
 
 def answer_json(answer: query_service.Answer) -> dict[str, Any]:
@@ -96,15 +99,9 @@ def answer_json(answer: query_service.Answer) -> dict[str, Any]:
         "as_of": answer.as_of.isoformat() if answer.as_of else None, "items": list(answer.items),
         "masked_items": list(answer.masked_items), "division_code": answer.division_code,
         "version_ids": answer.version_ids,
-        "results": [{"subject": r.subject, "found": r.found, "version_id": r.version_id, "data": r.data,
-                     "masked": list(r.masked), "produced_at": _iso(r.produced_at),
-                     "valid_from": _iso(r.valid_from), "loaded_at": _iso(r.loaded_at)}
-                    for r in answer.results],
+        "results": snapshot_service.results_json(answer.results),
+        "snapshot_id": answer.snapshot_id,
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def _token_key(request: Request, database: str) -> tuple[str, str] | None:
@@ -165,7 +162,7 @@ async def _hot(request: Request, body: QueryCreate) -> query_service.Answer | No
     database = query_log.database_of(engine.url)
     actor = _cached_actor(request, database)
     use = actor and query_service.cached_use(database, actor.agency_id, body.resource_code)
-    if not use:
+    if not use or use.snapshots:  # a licence or document query takes its snapshot in a Session
         return None
     purpose = query_service.check_purpose(body.duty, body.case_number)
     try:
@@ -208,6 +205,8 @@ class VerdictRead(BaseModel):
     unmet: list[str] = Field(description="不符合的核验条件（信息项）")
     query_id: int = Field(description="查询日志编号")
     verified_at: datetime = Field(description="核验时间")
+    snapshot_id: int | None = Field(None, description="证照、文书类资源：本次核验的数据快照编号（GZ-23）；"
+                                                      "其他资源为空")
 
 
 @router.post("/verifications", response_model=VerdictRead, responses=ERRORS)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from govshare.access import grant_service
 from govshare.directory.models import Agency
 from govshare.exchange import endpoint_policy as policy
-from govshare.exchange import endpoint_service, masking, query_log, query_service, subjects
+from govshare.exchange import endpoint_service, masking, query_log, query_service, snapshot_service, subjects
 from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import DomainError, InvalidInput
@@ -108,6 +108,7 @@ class Answer:
     masked_items: tuple[str, ...]
     division_code: str | None
     results: list[Result]
+    snapshot_id: int | None = None  # licences and documents: the data snapshot (GZ-23)
 
 
 def prepare(session: Session, actor: Actor, resource_code: str, subject_ids: list[Any],
@@ -216,8 +217,9 @@ def finish(session: Session, actor: Actor, fwd: Forward,
         as_of=None, subjects=tuple(fwd.subjects),
         items=fwd.clear + tuple(f"{n}（脱敏）" for n in fwd.masked),
         row_count=sum(len(r.records) for r in results), record_ids=(), outcome="rows"))
-    return Answer(query_id, queried_at, fwd.grant_id, fwd.resource_code, fwd.resource_name,
-                  fwd.provider_name, fwd.purpose, fwd.clear, tuple(fwd.masked), fwd.division_code, results)
+    return snapshot_service.after_forward(session, actor, fwd, Answer(
+        query_id, queried_at, fwd.grant_id, fwd.resource_code, fwd.resource_name, fwd.provider_name,
+        fwd.purpose, fwd.clear, tuple(fwd.masked), fwd.division_code, results))
 
 
 def _cut(fwd: Forward, subject: str, record: dict[str, Any], by_field: dict[str, str],

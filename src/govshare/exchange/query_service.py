@@ -29,7 +29,7 @@ from govshare.access import grant_service
 from govshare.catalog.models import Version, VersionEntry
 from govshare.catalog.snapshot import thaw
 from govshare.catalog.terms import VersionStatus
-from govshare.exchange import masking, query_log, subjects
+from govshare.exchange import masking, query_log, snapshot_service, subjects
 from govshare.exchange import query_policy as policy
 from govshare.exchange.models import Library
 from govshare.kit import clock
@@ -90,6 +90,11 @@ class GrantUse:
     catalog_version_id: int | None  # the published version the plan was made from
     clear: tuple[str, ...]  # items shown in clear
     masked: dict[str, Callable[[Any], str | None]]  # items shown masked
+    resource_kind: str = ""  # licence and document queries leave a data snapshot (GZ-23)
+
+    @property
+    def snapshots(self) -> bool:
+        return snapshot_service.needs_snapshot(self.resource_kind)
 
     def in_scope(self, division_code: str | None) -> bool:
         if self.division_code is not None and division_code != self.division_code:
@@ -129,6 +134,7 @@ class Answer:
     masked_items: tuple[str, ...]
     division_code: str | None
     results: list[Result]
+    snapshot_id: int | None = None  # licences and documents: the data snapshot (GZ-23)
 
     @property
     def version_ids(self) -> list[int]:
@@ -181,13 +187,17 @@ _GRANT_STATUS = text("SELECT status FROM access_grant WHERE id = :grant_id")
 def query_records(session: Session, actor: Actor, resource_code: str, subject_ids: Sequence[Any],
                   duty: str | None, case_number: str | None, as_of: datetime | None = None) -> Answer:
     """The records of these subjects as the agency's grant shows them, now or as of a moment,
-    recorded in the query log."""
+    recorded in the query log; a licence or document query also leaves a data snapshot of the
+    answer, in the same transaction (GZ-23)."""
     policy.can_query(actor)
     purpose = check_purpose(duty, case_number)
     asked = ask(actor, grant_use(session, actor.agency_id, resource_code), subject_ids, purpose, as_of)
     rows, use = lookup(session, asked.use, asked.keys, as_of, client_of(actor))
     answer, line = finish(replace(asked, use=use), rows)
-    return replace(answer, query_id=query_log.write(session, line))
+    answer = replace(answer, query_id=query_log.write(session, line))
+    if use.snapshots:
+        answer = replace(answer, snapshot_id=snapshot_service.of_query(session, actor, answer))
+    return answer
 
 
 @dataclass(frozen=True)
@@ -365,7 +375,7 @@ def grant_use(session: Session, agency_id: int | None, resource_code: str) -> Gr
         divisions=frozenset((grant.row_scope or {}).get("division_codes") or ()),
         library_id=library.id, subject_item=library.subject_item,
         normalise=subjects.normaliser(library.subject_key, length), catalog_version_id=version_id,
-        clear=clear, masked=masked)
+        clear=clear, masked=masked, resource_kind=(doc or {}).get("resource_kind") or "")
     _cache[key] = (time.monotonic() + CACHE_SECONDS, use)
     return use
 

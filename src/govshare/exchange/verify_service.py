@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from govshare.exchange import query_log, query_service
+from govshare.exchange import query_log, query_service, snapshot_service
 from govshare.exchange import query_policy as policy
 from govshare.kit import clock
 from govshare.kit.actor import Actor
@@ -58,6 +58,7 @@ class Verdict:
     unmet: tuple[str, ...]  # the conditions (item names) that did not hold
     query_id: int
     verified_at: datetime
+    snapshot_id: int | None = None  # licences and documents: the data snapshot (GZ-23)
 
     @property
     def explanation(self) -> str:
@@ -87,12 +88,12 @@ def verify(session, actor: Actor, resource_code: str, subject: str, duty: str | 
         division_code=use.division_code, duty=purpose.duty, case_number=purpose.case_number,
         as_of=None, subjects=(key,), items=checked, row_count=0 if row is None else 1,
         record_ids=() if row is None else (row.id,), outcome="yes" if verified else "no"))
-    return Verdict(
+    return snapshot_service.after_verdict(session, actor, Verdict(
         holds=verified, reason=reason, subject=key, resource_code=use.resource_code,
         resource_name=use.resource_name, grant_id=use.grant_id,
         version_id=row.id if row else None, valid_from=row.valid_from if row else None,
         loaded_at=row.loaded_at if row else None, checked_items=checked, unmet=unmet,
-        query_id=query_id, verified_at=now)
+        query_id=query_id, verified_at=now), purpose, use.resource_kind)
 
 
 def _conditions(use: query_service.GrantUse,

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 
-from govshare.evidence import api_log, service
+from govshare.evidence import api_log, api_snapshots, service
 from govshare.evidence.schemas import AuditEventRead, ChainReportRead
 from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute
 from govshare.kit.pagination import PageRequest
@@ -32,3 +32,4 @@ def verify(db: DbSession, actor: CurrentActor):
 
 
 router.include_router(api_log.router)
+router.include_router(api_snapshots.router)

@@ -149,6 +149,10 @@ def register_audit(audit_app: typer.Typer) -> None:
     """`govshare audit checkpoint` and `govshare audit evidence`, beside `audit verify`."""
     audit_app.command("checkpoint")(audit_checkpoint)
     audit_app.command("evidence")(audit_evidence)
+    from govshare.evidence import cli_snapshots  # it builds on this module's helpers
+
+    audit_app.command("snapshot")(cli_snapshots.audit_snapshot)
+    audit_app.command("search")(cli_snapshots.audit_search)
 
 
 MARKS = {verifier.OK: "[green]✔ 成立[/green]", verifier.FAIL: "[red]✘ 不成立[/red]",

@@ -21,9 +21,13 @@ def can_read_snapshot(actor: Actor, snapshot_id: int, agency_id: int | None) -> 
     raise NotFound(f"没有编号为 {snapshot_id} 的数据快照。", field="snapshot_id", rule="snapshot_exists")
 
 
-def can_search(actor: Actor) -> None:
+def may_search(actor: Actor) -> bool:
     """Oversight searches every agency; an agency administrator only its own agency."""
-    if sees_every_agency(actor) or (actor.has(Role.AGENCY_ADMIN) and actor.agency_id is not None):
+    return sees_every_agency(actor) or (actor.has(Role.AGENCY_ADMIN) and actor.agency_id is not None)
+
+
+def can_search(actor: Actor) -> None:
+    if may_search(actor):
         return
     raise Forbidden("只有审计、监察、市信息化主管部门或机关管理员可以检索数据快照与审计记录")
 

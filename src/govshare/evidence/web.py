@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
-from govshare.evidence import policy, service, web_keys
+from govshare.evidence import policy, service, web_keys, web_snapshots
 from govshare.evidence.chain import ChainReport
 from govshare.evidence.labels import event_label
 from govshare.kit.actor import Actor
@@ -93,3 +93,4 @@ def _pretty(payload: str) -> str:
 
 
 router.include_router(web_keys.router)
+router.include_router(web_snapshots.router)

@@ -4,7 +4,9 @@ users, and records of the demo city's persons and enterprises."""
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -12,6 +14,7 @@ from govshare.catalog.models import Entry
 from govshare.demo import generator
 from govshare.directory import account_service
 from govshare.directory.models import User
+from govshare.evidence.keystore import KeyStore
 from govshare.exchange.models import Record
 from govshare.kit.clock import CHINA, now
 
@@ -21,6 +24,11 @@ MARRIAGE = "婚姻登记信息"  # 民政局: 共享平台·接口, not a hosted
 SEALED = "未成年人犯罪记录封存信息"  # 公安局: 库表 but not shared
 # Ten minutes before the tests start, in Guangzhou: on time for every deadline class.
 PRODUCED = (now() - timedelta(minutes=10)).astimezone(CHINA).isoformat(timespec="seconds")
+# Licences and documents are sealed as they load (GZ-23): one key store for the tests that load
+# them by the way; the seal tests make their own. Few KDF rounds: the tests do not measure PBKDF2.
+PASSPHRASE = "广州政务-共享平台-2026"
+SEAL_KEYS = KeyStore(Path(tempfile.mkdtemp(prefix="govshare-test-keys-")), passphrase=PASSPHRASE,
+                     kdf_rounds=1000)
 PERSONS = generator.persons(40)
 ENTERPRISES = generator.enterprises(10)
 

@@ -29,6 +29,7 @@ from tests.exchange.helpers import (
     LICENCE,
     MARRIAGE,
     PERSONS,
+    SEAL_KEYS,
     SEALED,
     actor,
     body,
@@ -41,7 +42,8 @@ from tests.exchange.helpers import (
 
 def load(db, username, name, data: bytes, source="json", **options):
     with db.session() as s:
-        return ingest_service.load_records(s, actor(s, username), code_of(s, name), data, source, **options)
+        return ingest_service.load_records(s, actor(s, username), code_of(s, name), data, source,
+                                           **{"keys": SEAL_KEYS, **options})
 
 
 def events(db, kind="ResourceRecordsLoaded"):

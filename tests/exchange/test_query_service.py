@@ -23,6 +23,7 @@ from tests.exchange.helpers import (
     HOUSEHOLD,
     LICENCE,
     PERSONS,
+    SEAL_KEYS,
     actor,
     body,
     code_of,
@@ -37,7 +38,8 @@ PUBLIC = ("公民身份号码", "姓名", "出生日期")  # the household items
 
 def load(db, records, name=HOUSEHOLD, username="police_clerk"):
     with db.session() as s:
-        return ingest_service.load_records(s, actor(s, username), code_of(s, name), body(records), "json")
+        return ingest_service.load_records(s, actor(s, username), code_of(s, name), body(records), "json",
+                                           keys=SEAL_KEYS)
 
 
 def grant(db, consumer, name=HOUSEHOLD, items=PUBLIC, decider="police_admin", **decision) -> Grant:

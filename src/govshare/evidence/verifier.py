@@ -4,7 +4,8 @@ plain Chinese what holds and what failed (GZ-24).
 Every part is checked on its own, so a court reads all of it, not just the first failure:
 the format, the leaf's data, the public key (its id is the SM3 of the key itself, and whether a
 trusted key list confirms it), the key's validity at the tree head's time, the tree head's
-signature, the inclusion proof, and the RFC 3161 time stamp when there is one.
+signature, the inclusion proof, the RFC 3161 time stamp when there is one, and for a data
+snapshot the electronic seals of its records (verifier_seals.py).
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from pathlib import Path
 
 import rfc8785
 
-from govshare.evidence import merkle, tsa
+from govshare.evidence import merkle, tsa, verifier_seals
 from govshare.evidence.keystore import PublicKey
 from govshare.evidence.merkle import SignedTreeHead
 from govshare.kit.clock import CHINA
 from govshare.kit.errors import DomainError
 
 FORMAT = "govshare-evidence/1"
-KINDS = {"audit_checkpoint": "审计链检查点", "snapshot": "数据快照"}
+KINDS = {"audit_checkpoint": "审计链检查点", "snapshot": "数据快照", "data_snapshot": "数据快照"}
 OK, FAIL, NOTE = "ok", "fail", "note"
 
 
@@ -93,7 +94,18 @@ def verify_document(doc: dict, trusted: list[dict] | None = None,
         _signature(head, key, verdict)
     _inclusion(data, index, proof, head, verdict)
     _timestamp(doc.get("timestamp_token"), head, verdict)
+    _seals(data, doc, trusted, verdict)
     return verdict
+
+
+def _seals(data: bytes, doc: dict, trusted, verdict: Verdict) -> None:
+    """A data snapshot's records carry their seals: check each (verifier_seals.py)."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("kind") == "data_snapshot":
+        verifier_seals.check_snapshot_seals(body, doc, trusted, verdict)
 
 
 def _format(doc, verdict: Verdict):

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from govshare.evidence.api_log import Keys
 from govshare.exchange import ingest_service, readers, record_service
 from govshare.exchange.ingest_service import LoadRefused
 from govshare.exchange.schemas import LibraryRead, LoadRead, RecordErrorRead, RecordRead
@@ -31,7 +32,8 @@ REFUSED = {422: {"description": "有错误，本批记录均未写入；"
                                 "errors 列出每处错误（记录序号、信息项、规则、说明）",
                  "model": list[RecordErrorRead]},
            403: {"description": "调用者不是该资源的提供机关"},
-           409: {"description": "幂等键已用于另一批数据"}}
+           409: {"description": "幂等键已用于另一批数据"},
+           503: {"description": "证照、文书须盖电子印章，而印章密钥无法使用（未设置密钥口令）：本批未写入"}}
 
 
 BODY = {
@@ -66,7 +68,8 @@ def _refused(exc: LoadRefused) -> JSONResponse:
 @router.post("/resources/{resource_code:path}/records", status_code=201, response_model=LoadRead,
              responses=REFUSED, openapi_extra={"requestBody": {"required": True, "content": BODY}})
 async def load_records(resource_code: str, request: Request, db: DbSession, actor: CurrentActor,
-                       idempotency_key: IdempotencyKey = None, produced_at: ProducedAt = None):
+                       keys: Keys, idempotency_key: IdempotencyKey = None,
+                       produced_at: ProducedAt = None):
     """Load one record or a batch (JSON object or array, or NDJSON) into the provider's hosted
     library: every record checked against the published catalog entry, all stored or none."""
     media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
@@ -78,7 +81,7 @@ async def load_records(resource_code: str, request: Request, db: DbSession, acto
     try:
         result = await run_in_threadpool(
             ingest_service.load_records, db, actor, resource_code, data, source,
-            idempotency_key=idempotency_key, produced_at=_china(produced_at))
+            idempotency_key=idempotency_key, produced_at=_china(produced_at), keys=keys)
     except LoadRefused as exc:
         return _refused(exc)
     return _answer(result)
@@ -86,7 +89,7 @@ async def load_records(resource_code: str, request: Request, db: DbSession, acto
 
 @router.post("/resources/{resource_code:path}/records/upload", status_code=201, response_model=LoadRead,
              responses=REFUSED)
-def upload_records(resource_code: str, db: DbSession, actor: CurrentActor,
+def upload_records(resource_code: str, db: DbSession, actor: CurrentActor, keys: Keys,
                    file: UploadFile = UPLOAD,
                    idempotency_key: IdempotencyKey = None, produced_at: ProducedAt = None):
     """Load a CSV or Excel file into the provider's hosted library, all rows or none."""
@@ -97,7 +100,7 @@ def upload_records(resource_code: str, db: DbSession, actor: CurrentActor,
     try:
         result = ingest_service.load_records(db, actor, resource_code, file.file.read(), source,
                                              idempotency_key=idempotency_key,
-                                             produced_at=_china(produced_at))
+                                             produced_at=_china(produced_at), keys=keys)
     except LoadRefused as exc:
         return _refused(exc)
     return _answer(result)

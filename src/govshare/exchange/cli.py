@@ -12,7 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govshare.catalog import io_service
+from govshare.config import get_settings
 from govshare.db import unit_of_work
+from govshare.evidence.keystore import KeyStore
 from govshare.exchange import ingest_service, readers
 from govshare.exchange.ingest_service import LoadRefused
 from govshare.exchange.timeliness import LABELS
@@ -27,8 +29,9 @@ PRODUCED_HELP = "记录缺少 _produced_at 时使用的数据产生时间（ISO 
 
 
 def register() -> typer.Typer:
-    from govshare.exchange import cli_files  # here: cli_files imports this module
+    from govshare.exchange import cli_files, cli_seals  # here: they import this module
     app.add_typer(cli_files.app, name="file")
+    app.add_typer(cli_seals.app, name="seals")
     return app
 
 
@@ -83,7 +86,7 @@ def load(file: Path = typer.Argument(..., exists=True, dir_okay=False,
             provider = io_service.find_agency(session, operator(), agency)
             result = ingest_service.load_records(
                 session, _on_behalf(provider), resource, data, source, idempotency_key=idempotency_key,
-                produced_at=default_time, progress=advance)
+                produced_at=default_time, progress=advance, keys=KeyStore.for_settings(get_settings()))
             if plain:
                 console.print("正在提交…", highlight=False)
     except LoadRefused as exc:
@@ -96,7 +99,8 @@ def load(file: Path = typer.Argument(..., exists=True, dir_okay=False,
         return
     console.print(f"已加载第 {result.load_id} 批：{result.records} 条记录，"
                   f"其中新主体 {result.new_subjects} 个；"
-                  f"超过更新时限（{LABELS[result.deadline_class]}）{result.late} 条；SM3 {result.digest}",
+                  f"超过更新时限（{LABELS[result.deadline_class]}）{result.late} 条；SM3 {result.digest}"
+                  + (f"；{result.sealed} 条已盖提供机关电子印章" if result.sealed else ""),
                   soft_wrap=True)
 
 

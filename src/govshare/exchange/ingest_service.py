@@ -11,7 +11,9 @@ checked against the published catalog entry and stored whole, or not at all.
   versions always have higher ids — "current" is simply the highest id.
 - An idempotency key makes a retry safe: the same key and body answer what the first load
   answered; the same key with another body is a conflict.
-- One audit event per batch (ResourceRecordsLoaded, with counts and the records' SM3 digest)."""
+- One audit event per batch (ResourceRecordsLoaded, with counts and the records' SM3 digest).
+- Records of licences and documents are sealed by the provider's seal key in the same
+  transaction (seal_service, GZ-23); without the key passphrase such a load is refused."""
 
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ from sqlalchemy.orm import Session
 from govshare import evidence
 from govshare.catalog import published_service
 from govshare.catalog.terms import ShareMode, ShareType
-from govshare.exchange import checks, policy, readers, timeliness
+from govshare.evidence.keystore import KeyStore
+from govshare.exchange import checks, policy, readers, seal_service, timeliness
 from govshare.exchange.checks import RecordError, Schema
 from govshare.exchange.events import ResourceRecordsLoaded
 from govshare.exchange.models import Library, Load
@@ -63,6 +66,7 @@ class LoadResult:
     loaded_at: str  # ISO 8601
     digest: str
     catalog_version_id: int
+    sealed: int = 0  # records sealed by the provider's seal key (licences and documents)
     replayed: bool = False
 
     @classmethod
@@ -72,9 +76,10 @@ class LoadResult:
 
 def load_records(session: Session, actor: Actor, resource_code: str, data: bytes, source: str, *,
                  idempotency_key: str | None = None, produced_at: datetime | None = None,
-                 progress: Progress | None = None) -> LoadResult:
+                 progress: Progress | None = None, keys: KeyStore | None = None) -> LoadResult:
     """Check a batch against the resource's published entry and store it whole as new versions,
-    or raise LoadRefused listing every error and store nothing."""
+    or raise LoadRefused listing every error and store nothing. `keys` holds the seal keys that
+    licence and document records are sealed with."""
     published = published_service.published_entry(session, actor, resource_code)
     doc = published.document
     policy.can_load(actor, doc["agency_id"])
@@ -87,6 +92,8 @@ def load_records(session: Session, actor: Actor, resource_code: str, data: bytes
         earlier = _replay(session, actor.agency_id, key, digest)
         if earlier is not None:
             return earlier
+    sealer = seal_service.sealer_for(session, actor, keys, doc["agency_id"], doc["name"]) \
+        if seal_service.needs_seal(doc) else None
     try:
         batch = readers.read(data, source)
     except Unreadable as exc:
@@ -98,6 +105,8 @@ def load_records(session: Session, actor: Actor, resource_code: str, data: bytes
     session.add(load)
     session.flush()
     stored = _store(session, library, load, schema, batch, produced_at, progress)
+    if sealer is not None:
+        stored.sealed = seal_service.seal_load(session, sealer, library, load.id, stored.mark)
     return _finish(session, actor, library, load, stored)
 
 
@@ -160,6 +169,8 @@ class _Stored:
     new_subjects: int = 0
     late: int = 0
     digest: str = ""
+    mark: int = 0  # every record of the load has a higher id
+    sealed: int = 0
 
 
 def _store(session: Session, library: Library, load: Load, schema: Schema, batch: Batch,
@@ -192,6 +203,7 @@ def _store(session: Session, library: Library, load: Load, schema: Schema, batch
         if stored.records == 0:
             raise LoadRefused([RecordError(None, None, None, "empty", "没有任何记录：请至少提交一条记录")])
         stored.new_subjects = writer.close(subjects, held_before)
+        stored.mark = writer.mark
     except BaseException as exc:
         writer.abort(exc)
         raise
@@ -216,7 +228,8 @@ def _finish(session: Session, actor: Actor, library: Library, load: Load, stored
     result = LoadResult(load_id=load.id, resource_code=library.resource_code, records=stored.records,
                         new_subjects=stored.new_subjects, late=stored.late,
                         deadline_class=load.deadline_class, loaded_at=load.loaded_at.isoformat(),
-                        digest=stored.digest, catalog_version_id=load.catalog_version_id)
+                        digest=stored.digest, catalog_version_id=load.catalog_version_id,
+                        sealed=stored.sealed)
     load.record_count, load.new_subject_count = stored.records, stored.new_subjects
     load.late_count, load.digest = stored.late, stored.digest
     load.response = {k: v for k, v in asdict(result).items() if k != "replayed"}

@@ -27,3 +27,14 @@ def can_read_own_records(actor: Actor, provider_agency_id: int) -> None:
 def can_list_libraries(actor: Actor) -> None:
     if actor.agency_id is None or not actor.has(*PROVIDER_ROLES):
         raise Forbidden("只有机关工作人员可以查看本机关托管的库表")
+
+
+def can_check_seals(actor: Actor, provider_agency_id: int) -> None:
+    """Whether stored records still match their seals (GZ-26): the provider for its own
+    library, the city IT authority, supervision and auditors for any."""
+    if actor.is_city_it_authority or actor.has(Role.SUPERVISION, Role.AUDITOR):
+        return
+    if actor.agency_id == provider_agency_id and actor.has(*PROVIDER_ROLES):
+        return
+    raise Forbidden("只有提供机关、市信息化主管部门、监察或审计人员可以核对库表记录的电子印章",
+                    code="not_provider")

@@ -5,6 +5,7 @@ descent on (library_id, subject, id) as `provider_record`.)"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,12 +16,24 @@ from sqlalchemy.orm import Session
 from govshare.catalog.models import Version, VersionEntry
 from govshare.catalog.snapshot import thaw
 from govshare.catalog.terms import ShareMode, ShareType, VersionStatus
-from govshare.exchange import policy, subjects
+from govshare.exchange import policy, seal_service, subjects
 from govshare.exchange.models import Library, Load, Record
 from govshare.exchange.repository import current_record
 from govshare.exchange.timeliness import Timeliness, timeliness
 from govshare.kit.actor import Actor
 from govshare.kit.errors import NotFound
+
+
+@dataclass(frozen=True)
+class SealView:
+    """The electronic seal of a licence or document record (GZ-23)."""
+
+    seal_id: str
+    agency_id: int
+    agency_name: str
+    key_id: str
+    algorithm: str
+    sealed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ class RecordView:
     loaded_at: datetime
     division_code: str | None
     timeliness: Timeliness
+    seal: SealView | None = None  # licences and documents: sealed by the provider as loaded
 
 
 @dataclass(frozen=True)
@@ -128,4 +142,14 @@ def _view(session: Session, library: Library, record: Record, number: int | None
         load_id=record.load_id, data=record.data, produced_at=record.produced_at,
         valid_from=record.valid_from, loaded_at=record.loaded_at,
         division_code=record.division_code,
-        timeliness=timeliness(load.deadline_class, record.produced_at, record.loaded_at))
+        timeliness=timeliness(load.deadline_class, record.produced_at, record.loaded_at),
+        seal=_seal(session, record.id))
+
+
+def _seal(session: Session, record_id: int) -> SealView | None:
+    seal = seal_service.seals_of(session, [record_id]).get(record_id)
+    if seal is None:
+        return None
+    agency = json.loads(seal.sealed)["agency"]
+    return SealView(seal.seal_id, seal.agency_id, agency["name"], seal.key_id, seal.algorithm,
+                    seal.sealed_at)

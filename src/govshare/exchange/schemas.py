@@ -46,6 +46,15 @@ class TimelinessRead(BaseModel):
     late_seconds: int = Field(description="超时秒数，按时为 0")
 
 
+class SealRead(BaseModel):
+    seal_id: str = Field(description="电子印章编号（GZ-23）")
+    agency_id: int = Field(description="盖章的提供机关")
+    agency_name: str = Field(description="盖章机关名称")
+    key_id: str = Field(description="印章密钥标识（公钥 DER 的 SM3），公钥见 /.well-known/govshare-keys.json")
+    algorithm: str = Field(description="签名算法：SM2-SM3 或 Ed25519")
+    sealed_at: datetime = Field(description="盖章时间（与加载同一事务）")
+
+
 class RecordRead(BaseModel):
     resource_code: str = Field(description="资源代码")
     subject: str = Field(description="主体标识（规范化后，GZ-16）")
@@ -58,11 +67,15 @@ class RecordRead(BaseModel):
     loaded_at: datetime = Field(description="平台加载（记录）该版本的时间；as_of 按此时间查询")
     division_code: str | None = Field(description="记录所属行政区划（GZ-21 按区划限定时使用）")
     timeliness: TimelinessRead = Field(description="该版本是否按更新时限加载（GZ-17）")
+    seal: SealRead | None = Field(None, description="证照、文书记录入库时由提供机关盖的电子印章；"
+                                                    "其他资源为空")
 
     @classmethod
     def of(cls, view: RecordView) -> RecordRead:
         t = view.timeliness
-        return cls(**{k: getattr(view, k) for k in cls.model_fields if k != "timeliness"},
+        seal = SealRead(**vars(view.seal)) if view.seal else None
+        return cls(**{k: getattr(view, k) for k in cls.model_fields if k not in ("timeliness", "seal")},
+                   seal=seal,
                    timeliness=TimelinessRead(deadline_class=t.deadline_class, label=t.label,
                                              deadline_at=t.deadline_at, on_time=t.on_time,
                                              late_seconds=int(t.late_by.total_seconds())))

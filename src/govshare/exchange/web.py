@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from govshare.evidence.api_log import key_store
 from govshare.exchange import ingest_service, readers, record_service
 from govshare.exchange.checks import RESERVED_LABELS
 from govshare.exchange.ingest_service import LoadRefused
@@ -62,7 +63,8 @@ def load_file(request: Request, db: DbSession, actor: PageActor, form: CheckedFo
         if source not in ("csv", "xlsx"):
             raise InvalidInput("请选择 CSV（.csv）或 Excel（.xlsx）文件，第一行为信息项名称", field="file",
                                rule="format")
-        result = ingest_service.load_records(db, actor, resource, upload.file.read(), source)
+        result = ingest_service.load_records(db, actor, resource, upload.file.read(), source,
+                                             keys=key_store(request))
     except LoadRefused as exc:
         db.rollback()
         return _page(request, db, actor, status=422, error=exc, errors=exc.errors, filename=filename,

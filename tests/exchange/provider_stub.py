@@ -14,10 +14,16 @@ FIELDS = {"男方公民身份号码": "man_id", "女方公民身份号码": "wom
           "登记日期": "date", "婚姻状况": "status", "结婚证字号": "cert_no"}
 
 
-def record(subject: str, division: str = "440106") -> dict:
-    return {"man_id": subject, "woman_id": "440106199001011234", "kind": "结婚",
-            "date": "2020-05-20", "status": "已婚", "cert_no": "J440106-2020-000123",
-            "district": division}
+SPOUSE = "440106199001011234"  # the other party of every record the stub makes up
+
+
+def record(subject: str, division: str = "440106", match: str = "man_id") -> dict:
+    """The registration of `subject`, found in the field `match` names (man_id unless the
+    platform asks `match=woman_id`: then the subject is the wife)."""
+    parties = {"woman_id": SPOUSE, "man_id": subject} if match != "woman_id" else {
+        "man_id": SPOUSE, "woman_id": subject}
+    return {**parties, "kind": "结婚", "date": "2020-05-20", "status": "已婚",
+            "cert_no": "J440106-2020-000123", "district": division}
 
 
 class Provider:
@@ -25,6 +31,8 @@ class Provider:
         self.requests: list[dict] = []
         self.slow_seconds = 2.0
         self.unknown: set[str] = set()  # subjects answered 404
+        # /registrations: subject → its records, newest last (the fields as the provider names them)
+        self.registrations: dict[str, list[dict]] = {}
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -64,6 +72,13 @@ class Provider:
                 if path == "/honest":  # only what was asked
                     wanted = query.get("fields", "").split(",")
                     body = {k: v for k, v in record(subject).items() if k in wanted}
+                elif path == "/registrations":  # looked up in the field `match` names, only what was asked
+                    field, wanted = query.get("match", "man_id"), query.get("fields", "").split(",")
+                    found = [r for rs in provider.registrations.values() for r in rs
+                             if r.get(field) == subject]
+                    if not found:
+                        return self._send(404, b"{}")
+                    body = [{k: v for k, v in r.items() if k in wanted} for r in found]
                 elif path == "/districts":
                     body = [record(subject, "440106"), record(subject, "440104")]
                 elif path == "/other":  # someone else's record

@@ -13,17 +13,25 @@ from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from govshare.db import unit_of_work
-from govshare.exchange import query_log, query_pg, query_service, snapshot_service, verify_service
+from govshare.exchange import (
+    proxy,
+    query_log,
+    query_pg,
+    query_service,
+    snapshot_service,
+    verify_proxy,
+    verify_service,
+)
 from govshare.kit.actor import Actor
 from govshare.kit.clock import CHINA
-from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute, current_actor
+from govshare.kit.http import CurrentActor, DbSession, TransactionalRoute, current_actor, problem
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange 交换·查询与核验"],
                    route_class=TransactionalRoute)
@@ -38,6 +46,10 @@ ERRORS = {403: {"description": "本机关没有该资源的有效授权（code: 
           422: {"description": "缺少职责（field: duty）或办件号（field: case_number），或主体标识不符合规则"
                                "（field: subjects.N）"}}
 
+FAILURES = {502: {"description": "经接口核验时，提供机关接口出错、无法连接或答复不是 JSON 记录"
+                                 "（code: provider_error 等），provider 字段为提供机关名称"},
+            504: {"description": "经接口核验时，提供机关接口未在登记的超时时间内答复"
+                                 "（code: provider_timeout）"}}
 
 ACTOR_SECONDS = 30.0
 ACTOR_CACHE_SIZE = 10_000
@@ -207,16 +219,49 @@ class VerdictRead(BaseModel):
     verified_at: datetime = Field(description="核验时间")
     snapshot_id: int | None = Field(None, description="证照、文书类资源：本次核验的数据快照编号（GZ-23）；"
                                                       "其他资源为空")
+    source: str = Field(description="library：平台托管的库表；api：经提供机关接口核验")
+    record_version: str | None = Field(description="经接口核验时，提供机关所述据以核验的记录版本（_version）")
+    matched_item: str | None = Field(description="经接口核验时，号码所在的当事人信息项（如女方公民身份号码）")
 
 
-@router.post("/verifications", response_model=VerdictRead, responses=ERRORS)
-def verify(body: VerificationCreate, db: DbSession, actor: CurrentActor) -> VerdictRead:
-    """Does this subject hold a valid record of the resource today (meeting the conditions)?
-    Yes or no with the deciding version and when it was recorded, nothing beyond the grant (GZ-24)."""
-    v = verify_service.verify(db, actor, body.resource_code, body.subject, body.duty, body.case_number,
-                              body.conditions)
+def _verdict_json(v: verify_service.Verdict) -> dict[str, Any]:
     return VerdictRead(explanation=v.explanation, **{k: getattr(v, k) for k in VerdictRead.model_fields
-                                                      if k != "explanation"})
+                                                      if k != "explanation"}).model_dump(mode="json")
+
+
+def _verify(request: Request, body: VerificationCreate) -> Response:
+    # A resource served through its provider's API: read, call with no transaction open, then
+    # write the log line (as /api-queries does); a hosted one: one unit of work.
+    with unit_of_work(request.app.state.read_sessionmaker) as session:
+        actor = current_actor(request, session)
+        by_api = verify_proxy.served_by_api(session, actor, body.resource_code)
+        ask = by_api and verify_proxy.prepare(session, actor, body.resource_code, body.subject, body.duty,
+                                              body.case_number, body.conditions)
+    if not ask:
+        with unit_of_work(request.app.state.sessionmaker) as session:
+            verdict = verify_service.verify(session, actor, body.resource_code, body.subject, body.duty,
+                                            body.case_number, body.conditions)
+        return JSONResponse(_verdict_json(verdict))
+    try:
+        sent = verify_proxy.call(ask)
+    except proxy.ProviderFailed as exc:
+        return problem(exc.status, exc.code, {502: "提供机关接口出错", 504: "提供机关接口超时"}[exc.status],
+                       exc.message, provider=exc.provider, resource_code=exc.resource_code)
+    with unit_of_work(request.app.state.sessionmaker) as session:
+        return JSONResponse(_verdict_json(verify_proxy.finish(session, actor, ask, sent)))
+
+
+async def verify(body: VerificationCreate, request: Request) -> Response:
+    """Does this subject hold a valid record of the resource today (meeting the conditions)?
+    Yes or no with the deciding version and when it was recorded, nothing beyond the grant (GZ-24).
+    A resource served through its provider's API (共享平台·接口, e.g. 婚姻登记信息) is verified
+    through that API, by either party's number where the entry names two (exchange.verify_proxy)."""
+    return await run_in_threadpool(_verify, request, body)
+
+
+# Owns its transactions (none is open while a provider answers): a plain route.
+router.add_api_route("/verifications", verify, methods=["POST"], response_model=VerdictRead,
+                     responses={**ERRORS, **FAILURES}, route_class_override=APIRoute)
 
 
 class LogLineRead(BaseModel):

@@ -138,13 +138,18 @@ def prepare(session: Session, actor: Actor, resource_code: str, subject_ids: lis
         endpoint.secret, endpoint.timeout_seconds, endpoint.division_field)
 
 
-def call(fwd: Forward) -> dict[str, list[dict[str, Any]] | None]:
-    """Ask the provider for each subject (None: it has no record). No database is touched."""
+def call(fwd: Forward, match: str = "",
+         also: tuple[str, ...] = ()) -> dict[str, list[dict[str, Any]] | None]:
+    """Ask the provider for each subject (None: it has no record). No database is touched.
+    `match` names the provider field the number is to be found in when it is not the subject
+    item's (verification by either party, exchange.verify_proxy); `also`, fields asked besides the
+    items (the record's `_version`, `_valid_from`)."""
     asked = [fwd.fields[n] for n in fwd.clear if n in fwd.fields]
     if fwd.subject_item in fwd.fields and fwd.fields[fwd.subject_item] not in asked:
         asked.append(fwd.fields[fwd.subject_item])  # to check each record is the one asked for
     if fwd.division_field:
         asked.append(fwd.division_field)
+    asked += also
     headers = {"Accept": "application/json", "X-Govshare-Grant": str(fwd.grant_id),
                "X-Govshare-Agency": str(fwd.agency_id),
                "X-Govshare-Duty": quote(fwd.purpose.duty, safe=""),
@@ -155,6 +160,8 @@ def call(fwd: Forward) -> dict[str, list[dict[str, Any]] | None]:
     out: dict[str, list[dict[str, Any]] | None] = {}
     for subject in fwd.subjects:
         params = {fwd.subject_param: subject, "fields": ",".join(asked)}
+        if match:
+            params["match"] = match
         if fwd.division_code:
             params["division_code"] = fwd.division_code
         if fwd.divisions:
@@ -224,12 +231,8 @@ def finish(session: Session, actor: Actor, fwd: Forward,
 
 def _cut(fwd: Forward, subject: str, record: dict[str, Any], by_field: dict[str, str],
          masked: set[str], removed: set[str]) -> dict[str, Any] | None:
-    if fwd.division_field:
-        division = record.get(fwd.division_field)
-        division = None if division is None else str(division)
-        if (fwd.division_code and division != fwd.division_code) or (
-                fwd.divisions and division not in fwd.divisions):
-            return None  # GZ-21: not disclosed, not even that it exists
+    if not in_scope(fwd, record):
+        return None  # GZ-21: not disclosed, not even that it exists
     key_field = fwd.fields.get(fwd.subject_item or "")
     if key_field is not None and key_field in record:
         try:
@@ -248,6 +251,17 @@ def _cut(fwd: Forward, subject: str, record: dict[str, Any], by_field: dict[str,
         elif name != fwd.division_field:
             removed.add(name)
     return {n: out[n] for n in (*fwd.clear, *fwd.masked) if n in out}
+
+
+def in_scope(fwd: Forward, record: dict[str, Any]) -> bool:
+    """Whether a record the provider sent lies within the grant's division and row scope
+    (always, when the endpoint names no division field: the provider was told the scope)."""
+    if not fwd.division_field:
+        return True
+    division = record.get(fwd.division_field)
+    division = None if division is None else str(division)
+    return not ((fwd.division_code and division != fwd.division_code)
+                or (fwd.divisions and division not in fwd.divisions))
 
 
 def forward_query(session: Session, actor: Actor, resource_code: str, subject_ids: list[Any],

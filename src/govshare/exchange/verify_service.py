@@ -23,7 +23,7 @@ from govshare.exchange import query_log, query_service, snapshot_service
 from govshare.exchange import query_policy as policy
 from govshare.kit import clock
 from govshare.kit.actor import Actor
-from govshare.kit.errors import InvalidInput
+from govshare.kit.errors import InvalidInput, NotFound
 
 EXPIRY_WORDS = ("有效期至", "截止日期", "到期日期", "有效期限")
 MAX_CONDITIONS = 10
@@ -59,6 +59,11 @@ class Verdict:
     query_id: int
     verified_at: datetime
     snapshot_id: int | None = None  # licences and documents: the data snapshot (GZ-23)
+    # Through the provider's API (exchange.verify_proxy): the provider's own version of the
+    # deciding record, and the party item the number was found in (男方/女方公民身份号码).
+    record_version: str | None = None
+    source: str = "library"  # library (hosted) or api
+    matched_item: str | None = None
 
     @property
     def explanation(self) -> str:
@@ -70,7 +75,14 @@ def verify(session, actor: Actor, resource_code: str, subject: str, duty: str | 
     """Does this subject hold a valid record of this resource today, meeting the conditions?"""
     policy.can_verify(actor)
     purpose = query_service.check_purpose(duty, case_number)
-    use = query_service.grant_use(session, actor.agency_id, resource_code)
+    try:
+        use = query_service.grant_use(session, actor.agency_id, resource_code)
+    except NotFound as exc:  # not hosted: served through the provider's API?
+        from govshare.exchange import verify_proxy  # it builds on this module
+
+        if exc.code != "not_hosted" or not verify_proxy.served_by_api(session, actor, resource_code):
+            raise
+        return verify_proxy.verify(session, actor, resource_code, subject, duty, case_number, conditions)
     wanted = _conditions(use, conditions or {})
     key = query_service.normalised(use, [subject])[0]
     rows, use = query_service.lookup(session, use, [key], None, query_service.client_of(actor))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from govshare.access import grant_service
 from govshare.directory.models import Agency
 from govshare.exchange import query_log, query_policy, query_service, verify_service
+from govshare.exchange.endpoint_models import Endpoint
 from govshare.exchange.models import Library
 from govshare.kit.actor import Actor
 from govshare.kit.errors import DomainError, InvalidInput
@@ -37,15 +38,19 @@ class Held:
     valid_until: date
 
 
-def held_grants(session: Session, actor: Actor) -> list[Held]:
+def held_grants(session: Session, actor: Actor, api: bool = False) -> list[Held]:
     """The agency's grants in force whose resource is hosted on the platform (the ones a query
-    can use), one per resource."""
+    can use) — with `api`, also those served through a registered provider API (verification) —
+    one per resource."""
     if actor.agency_id is None:
         return []
     grants = grant_service.list_grants(session, actor, PageRequest(limit=200), side="held",
                                        status="active").items
-    hosted = set(session.scalars(select(Library.resource_code).where(
-        Library.resource_code.in_({g.resource_code for g in grants}))))
+    codes = {g.resource_code for g in grants}
+    hosted = set(session.scalars(select(Library.resource_code).where(Library.resource_code.in_(codes))))
+    if api:
+        hosted |= set(session.scalars(select(Endpoint.resource_code).where(
+            Endpoint.resource_code.in_(codes))))
     seen: dict[str, Held] = {}
     for g in grants:
         if g.resource_code in hosted and g.resource_code not in seen:
@@ -86,7 +91,7 @@ def run_query(request: Request, db: DbSession, actor: PageActor, form: CheckedFo
 
 
 def _verify_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
-    held = held_grants(db, actor)
+    held = held_grants(db, actor, api=True)
     questions = {h.resource_code: verify_service.QUESTIONS[h.resource_name] for h in held
                  if h.resource_name in verify_service.QUESTIONS
                  and verify_service.QUESTIONS[h.resource_name][1] in h.items}
@@ -106,7 +111,7 @@ def run_verify(request: Request, db: DbSession, actor: PageActor, form: CheckedF
     keys = ("resource_code", "subject", "duty", "case_number", "use_question", "item", "value")
     values = {k: str(form.get(k, "")).strip() for k in keys}
     conditions: dict[str, list[str]] = {}
-    held = {h.resource_code: h for h in held_grants(db, actor)}
+    held = {h.resource_code: h for h in held_grants(db, actor, api=True)}
     question = verify_service.QUESTIONS.get(getattr(held.get(values["resource_code"]), "resource_name", ""))
     if values["use_question"] and question and question[1] in held[values["resource_code"]].items:
         conditions[question[1]] = list(question[2])

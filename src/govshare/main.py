@@ -42,8 +42,12 @@ from govshare.directory import web as directory_web
 from govshare.evidence import api as evidence_api
 from govshare.evidence import web as evidence_web
 from govshare.exchange import api as exchange_api
+from govshare.exchange import api_archive as exchange_archive_api
 from govshare.exchange import api_endpoints, api_files, api_query, web_endpoints, web_files, web_query
+from govshare.exchange import api_feed as exchange_feed_api
 from govshare.exchange import web as exchange_web
+from govshare.exchange import web_archive as exchange_archive_web
+from govshare.exchange import web_feed as exchange_feed_web
 from govshare.kit.errors import DomainError, Unauthenticated
 from govshare.kit.http import domain_error_handler, http_error_handler, install_problem_handlers
 from govshare.kit.pages import make_templates, render
@@ -59,6 +63,8 @@ WEB_ROUTERS = [directory_web.router, workdays_web.router, evidence_web.router,
                web_entries.router, web_versions.router, web_search.router, web_io.router,
                access_web.router, web_agreements.router, web_notices.router, exchange_web.router,
                web_query.router, web_endpoints.router, web_files.router]
+API_ROUTERS.append(exchange_archive_api.router); WEB_ROUTERS.append(exchange_archive_web.router)  # noqa: E702
+API_ROUTERS.append(exchange_feed_api.router); WEB_ROUTERS.append(exchange_feed_web.router)  # noqa: E702
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "grant_revoked": "授权被撤销",
     "agreement_needed": "须签订保密协议",
     "leading_group_decided": "记录领导小组决定",
+    "archive_due": "归档移交即将到期", "archive_due_soon": "归档移交期限临近", "archive_overdue": "归档移交已逾期",  # noqa: E501
 }
 
 

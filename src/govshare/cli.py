@@ -111,6 +111,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
          serve_it: bool = typer.Option(True, "--serve/--no-serve")):
     """A fresh SQLite demo of Guangzhou, seeded and served on 127.0.0.1:8000."""
     from govshare.demo import generator
+    from govshare.demo.keys import use_demo_passphrase
     from govshare.demo.seed import seed as seed_demo
 
     if folder.exists():
@@ -118,6 +119,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
     folder.mkdir(parents=True)
     os.environ["GOVSHARE_DATA_DIR"] = str(folder.resolve())
     os.environ.pop("GOVSHARE_DATABASE_URL", None)
+    use_demo_passphrase(console.print)  # demo keys: sealed licence loads work out of the box (GZ-23)
     settings = Settings()
     migrate(settings.effective_database_url)
     with console.status("正在生成广州市演示数据…"), unit_of_work(_sessions(settings)) as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -48,6 +47,7 @@ from govshare.exchange import api_feed as exchange_feed_api
 from govshare.exchange import web as exchange_web
 from govshare.exchange import web_archive as exchange_archive_web
 from govshare.exchange import web_feed as exchange_feed_web
+from govshare.kit import serving
 from govshare.kit.errors import DomainError, Unauthenticated
 from govshare.kit.http import domain_error_handler, http_error_handler, install_problem_handlers
 from govshare.kit.pages import make_templates, render
@@ -151,18 +151,8 @@ def _install_metrics(app: FastAPI) -> None:
     latency = Histogram("govshare_http_request_seconds", "HTTP request latency",
                         ["method", "route"], registry=registry)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        started, status = time.perf_counter(), 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            # Counted in `finally`: a request that ended in an unhandled error is still a 500.
-            path = getattr(request.scope.get("route"), "path", "unmatched")
-            requests.labels(request.method, path, status).inc()
-            latency.labels(request.method, path).observe(time.perf_counter() - started)
+    app.add_middleware(serving.RequestMetrics, requests=requests, latency=latency)  # plain ASGI: cheap
+    app.router.on_startup.append(serving.freeze_after_startup)  # the built app out of the GC's walks
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

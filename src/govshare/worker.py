@@ -50,6 +50,7 @@ class Job:
 JOBS: list[Job] = [
     Job("exchange.archive_watch", archive_tasks.run, daily=True),  # GZ-15: 30 June transfer
     Job("exchange.feed_push", exchange_tasks.push_subscriptions, every=exchange_tasks.PUSH_EVERY),
+    Job("exchange.query_log_partitions", exchange_tasks.ensure_log_partitions, daily=True),
     Job("evidence.snapshots", evidence_tasks.seal_snapshots, every=1.0),
 ]
 

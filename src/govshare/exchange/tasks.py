@@ -1,6 +1,7 @@
 """The exchange's periodic work for the worker (`govshare.worker.JOBS`): push the new changes of
 every active subscription into the outbox, each subscription in a transaction of its own so that
-one failing subscription delays no other."""
+one failing subscription delays no other; and once a day make sure the query log's monthly
+partitions exist for this month and the next two, so the query path finds them made."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govshare.config import Settings
 from govshare.db import unit_of_work
-from govshare.exchange import subscription_service
+from govshare.exchange import query_log, subscription_service
 
 log = logging.getLogger("govshare.exchange.tasks")
 PUSH_EVERY = 5.0  # seconds between rounds
@@ -37,3 +38,14 @@ def push_subscriptions(sessions: sessionmaker[Session], settings: Settings, toda
     if not (batches or stopped):
         return None
     return f"变更订阅：{batches} 个订阅共 {changes} 条变更交付推送，停止 {stopped} 个订阅"
+
+
+def ensure_log_partitions(sessions: sessionmaker[Session], settings: Settings, today: date) -> str | None:
+    """Daily: the query log's partitions of this month and the next two (PostgreSQL; nothing to do
+    on SQLite). Each process also makes sure before its first line of a month, but that costs the
+    first query of the month a round trip on a connection of its own; this makes them ahead."""
+    with unit_of_work(sessions) as session:
+        created = query_log.ensure_partitions(session.connection(), today.replace(day=1))
+    if not created:
+        return None
+    return f"查询日志：新建 {created} 个月分区（{today:%Y-%m} 起 {query_log.MONTHS_AHEAD} 个月内）"

@@ -77,6 +77,7 @@ def test_a_snapshots_evidence_file_verifies_offline_and_with_openssl(db, tmp_pat
     result = runner.invoke(app, ["verify", str(path), "--keys", str(listed)], env=OFFLINE)
     assert result.exit_code == 0, result.output
     for line in ("✔ 成立 签名：树头签名有效", "类别：数据快照", "结论：证据文件各项核对均成立。",
+                 "✔ 成立 电子印章：1 条记录的电子印章均成立：由广州市市场监督管理局的印章密钥签署",
                  f"✔ 成立 包含证明：包含证明成立：这份记录是收据日志第 {row.leaf_index} 条"):
         assert line in result.output
     if shutil.which("openssl"):

@@ -6,7 +6,6 @@ hot path too (which hands licence queries to the ordinary path)."""
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import pytest
@@ -51,10 +50,9 @@ def _fresh_cache():
 
 def load_licences(db, keys, count=3):
     # Licence records are sealed as they are loaded, with the provider's seal key from `keys`.
-    sealed = {"keys": keys} if "keys" in inspect.signature(ingest_service.load_records).parameters else {}
     with db.session() as s:
         return ingest_service.load_records(s, actor(s, "market_clerk"), code_of(s, LICENCE),
-                                           body([enterprise(i) for i in range(count)]), "json", **sealed)
+                                           body([enterprise(i) for i in range(count)]), "json", keys=keys)
 
 
 @pytest.fixture
@@ -105,6 +103,11 @@ def test_a_licence_query_leaves_a_snapshot_of_what_it_returned(db, licences):
     [record] = body_["records"]
     assert (record["record_id"], record["subject"]) == (answer.results[0].version_id, code)
     assert record["loaded_at"] == answer.results[0].loaded_at.isoformat()
+    # The record's seal, disclosing the items shown in clear (and only those) with their salts.
+    seal = record["seal"]
+    assert seal["agency_id"] == db.agency_id("market") and seal["agency_name"] == "广州市市场监督管理局"
+    assert {n: d["value"] for n, d in seal["disclosed"].items()} == answer.results[0].data
+    assert set(json.loads(seal["sealed"])["items"]) > set(ITEMS)  # every item sealed, three disclosed
     assert (row.agency_id, row.actor, row.grant_id, row.case_number, row.kind, row.query_log_id) == (
         db.agency_id("civil"), f"user:{clerk.id} 钱办事", answer.grant_id, CASE, "query", answer.query_id)
     # The subjects are searchable by digest; their identifiers are not in the index in clear.

@@ -22,9 +22,10 @@ from govshare.catalog.models import Version, VersionEntry
 from govshare.catalog.snapshot import thaw
 from govshare.catalog.terms import ResourceKind, VersionStatus
 from govshare.directory.models import Agency
+from govshare.evidence import seals
 from govshare.evidence import snapshot_service as evidence_snapshots
 from govshare.evidence.snapshot_service import Requester, SnapshotDraft
-from govshare.exchange import query_log, query_service
+from govshare.exchange import query_log, query_service, seal_service
 from govshare.kit.actor import Actor
 from govshare.kit.system import system_use
 
@@ -76,11 +77,18 @@ def _records(session: Session, results: Iterable[Any], clear: tuple[str, ...]) -
 
 
 def _seals(session: Session, record_ids: list[int]) -> dict[int, Any]:
-    return {}
+    return seal_service.seals_of(session, record_ids)
 
 
 def _disclose(seal: Any, result: Any, clear: tuple[str, ...]) -> dict | None:
-    return None
+    """The seal with salt and value of the items the answer showed in clear, and no others: a
+    masked or withheld value stays a salted digest (evidence.seals)."""
+    if seal is None:
+        return None
+    if result is None:  # a verification shows no values: the seal alone, nothing disclosed
+        return seals.disclose(seal, {}, ())
+    shown = [n for n in clear if n not in result.masked]
+    return seals.disclose(seal, result.data or {}, shown)
 
 
 def _draft(session: Session, actor: Actor, kind: str, **fields: Any) -> SnapshotDraft:

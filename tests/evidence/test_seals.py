@@ -136,3 +136,13 @@ def test_salts_differ_per_item_and_per_seal():
     assert len(set(one.salts.values())) == len(LICENCE)
     assert one.salts["企业名称"] != two.salts["企业名称"]
     assert json.loads(one.sealed)["items"]["企业名称"] != json.loads(two.sealed)["items"]["企业名称"]
+
+
+@pytest.mark.req("GZ-23")
+def test_the_fast_item_form_is_exactly_rfc_8785():
+    texts = ["存续", "", 'a"b\\c', "\x00\x01\x1f\x7f", "\b\f\n\r\t", "\u2028\u2029", "😀 广州", "é"]
+    values = [*texts, 0, -1, 2**53 - 1, -(2**53 - 1), True, False, None]
+    for item in texts:
+        for value in values:
+            assert seals._canonical_item("00ff", item, value) == rfc8785.dumps(["00ff", item, value])
+    assert seals._canonical_item("00", "x", 1.5) == rfc8785.dumps(["00", "x", 1.5])

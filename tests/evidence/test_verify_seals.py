@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import rfc8785
@@ -129,3 +132,34 @@ def test_a_forged_disclosure_and_an_unknown_seal_key_fail(db, keys, tmp_path):
     done = runner.invoke(app, ["verify", str(tmp_path / "evidence.json")], env=OFFLINE)
     assert done.exit_code == 1
     assert "✘ 不成立 电子印章：记录 10" in done.output and "值被改动" in done.output
+
+
+def documented_seal_check() -> str:
+    text = (Path(__file__).parents[2] / "docs" / "evidence.md").read_text(encoding="utf-8")
+    block = text.split("<!-- tested: seal-check -->", 1)[1]
+    return block.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.req("GZ-24")
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("bash", "openssl", "jq")),
+                    reason="needs bash, openssl and jq")
+def test_the_documented_openssl_seal_check_accepts_a_seal_and_refuses_a_changed_value(db, keys, tmp_path):
+    doc = evidence_file(db, keys, snapshot(keys))
+    (tmp_path / "check.sh").write_text(documented_seal_check(), encoding="utf-8")
+
+    def run(document: dict) -> subprocess.CompletedProcess:
+        (tmp_path / "evidence.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        return subprocess.run(["bash", "check.sh"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    done = run(doc)
+    assert done.returncode == 0, done.stderr
+    assert "印章成立" in done.stdout
+    body = json.loads(doc["leaf_data"])
+    body["records"][0]["seal"]["disclosed"]["登记状态"]["value"] = "吊销"
+    changed = run({**doc, "leaf_data": rfc8785.dumps(body).decode("utf-8")})
+    assert changed.returncode == 1 and "“登记状态”与印章不符" in changed.stdout
+    body = json.loads(doc["leaf_data"])
+    seal = body["records"][0]["seal"]
+    seal["sealed"] = seal["sealed"].replace('"load_id":3', '"load_id":4')
+    forged = run({**doc, "leaf_data": rfc8785.dumps(body).decode("utf-8")})
+    assert forged.returncode == 1 and "Signature Verification Failure" in forged.stdout + forged.stderr

@@ -31,6 +31,8 @@ from govshare.kit.errors import DomainError
 
 TYPE = "govshare.seal.v1"
 SALT_BYTES = 16
+_PLAIN = (str, int, bool, type(None))
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _EXACT_INT = 2**53 - 1
 
 
@@ -62,7 +64,20 @@ def iso(moment: datetime) -> str:
 
 def item_digest(salt_hex: str, item: str, value: Any) -> str:
     """SM3 of the RFC 8785 JSON of [salt, item, value], hex."""
-    return hashlib.new("sm3", chain.canonical([salt_hex, item, _exact(value)])).hexdigest()
+    return hashlib.new("sm3", _canonical_item(salt_hex, item, _exact(value))).hexdigest()
+
+
+def _canonical_item(salt_hex: str, item: str, value: Any) -> bytes:
+    """RFC 8785 of [salt, item, value]. For text, safe integers, booleans and null the standard
+    library's compact JSON without ASCII escaping is byte for byte the same (RFC 8785 escapes only
+    '"', '\\' and controls below 0x20, lower-case hex, as `json` does) at a fraction of the cost:
+    a seal digests every item (tests/evidence/test_seals.py compares the two)."""
+    if type(value) in _PLAIN and type(item) is str:
+        try:
+            return _compact([salt_hex, item, value]).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let rfc8785 refuse it
+            pass
+    return chain.canonical([salt_hex, item, value])
 
 
 def _exact(value: Any) -> Any:

@@ -39,7 +39,7 @@ from govshare.kit.errors import InvalidInput
 from govshare.kit.system import system_use
 
 MAX_PAGE, DEFAULT_PAGE = 500, 100
-SCAN_FACTOR = 4  # versions examined per change returned at most, before a page ends short
+SCAN_FACTOR = 4  # a division-limited grant examines at most this many versions per change asked
 UPSERT, LEFT_SCOPE = "upsert", "left_scope"
 
 
@@ -129,7 +129,9 @@ _PAGE_COLUMNS = (Record.id, Record.subject, Record.data, Record.produced_at, Rec
 @system_use("reads under a GrantUse, which only grant_use makes after usable_grant decided")
 def changes_after(session: Session, use: GrantUse, after: int, limit: int) -> Batch:
     """Up to `limit` changes after record `after`, in id order, as the grant shows them."""
-    scan = min(limit * SCAN_FACTOR, MAX_PAGE * SCAN_FACTOR)
+    # Unlimited grants take every version: reading more than `limit` would decode JSON for nothing.
+    scoped = use.division_code is not None or bool(use.divisions)
+    scan = limit * SCAN_FACTOR if scoped else limit
     rows = session.execute(select(*_PAGE_COLUMNS).where(
         Record.library_id == use.library_id, Record.id > after).order_by(Record.id).limit(scan)).all()
     left = _left_scope(session, use, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -124,12 +125,20 @@ def persons(n: int, seed: int = 2026) -> list[Person]:
         number = make_id_number(f"{rng.choice(codes)}{born:%Y%m%d}{seq}")
         # stdnum knows when each district code came into use (天河区 1985, 增城区 2014): a
         # person cannot carry a code younger than themselves, so draw again.
-        if not ric.is_valid(number):
+        if not _code_in_use(number[:6], born.year):
             continue
         sex = "男" if int(seq[-1]) % 2 else "女"
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
         out.append(Person(number, name, born, sex))
     return out
+
+
+@functools.cache
+def _code_in_use(division: str, year: int) -> bool:
+    # The only part of a made number's check that can fail is the birthplace in the birth year
+    # (the date and check digit are made right); asked once per pair, as stdnum's look-up in its
+    # table of divisions takes ~0.6 ms — most of the time of making 100,000 persons.
+    return ric.is_valid(make_id_number(f"{division}{year}0101001"))
 
 
 @dataclass(frozen=True)

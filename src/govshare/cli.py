@@ -113,6 +113,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
     from govshare.demo import generator
     from govshare.demo.keys import use_demo_passphrase
     from govshare.demo.seed import seed as seed_demo
+    from govshare.ops import demo_exchange
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -125,6 +126,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
     with console.status("正在生成广州市演示数据…"), unit_of_work(_sessions(settings)) as session:
         result = seed_demo(session, size=size, actor=operator())
     _print_logins(host, port, result.users, generator.DEMO_PASSWORD)
+    demo_exchange(settings, size)  # hosted records, files and grants: the query page works at once
     if serve_it:
         serve(host=host, port=port, with_worker=True)  # deadlines swept, notices pushed
 
@@ -143,6 +145,7 @@ def _print_logins(host: str, port: int, users, password: str) -> None:
 def seed(size: int = typer.Option(100, help="额外生成的办事员数量")):
     """Seed the configured database with the demo city (idempotent), plus SIZE clerks."""
     from govshare.demo.seed import seed as seed_demo
+    from govshare.ops import demo_exchange
 
     settings = get_settings()
     with Progress(console=console) as progress, unit_of_work(_sessions(settings)) as session:
@@ -151,6 +154,7 @@ def seed(size: int = typer.Option(100, help="额外生成的办事员数量")):
                            progress=lambda n: progress.advance(task, n))
     console.print(f"机关 {len(result.agencies)} 个，演示账号 {len(result.users)} 个，"
                   f"办事员 {result.clerks} 个")
+    demo_exchange(settings, size)  # and the exchange's records, files and grants, scaled by SIZE
 
 
 @workdays_app.command("show")

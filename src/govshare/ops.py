@@ -66,3 +66,56 @@ def compliance_matrix(requirements: Path, results: Path) -> tuple[str, list[str]
         short = text if len(text) <= 80 else text[:78] + "…"
         lines.append(f"| {rid} | {short.replace('|', '/')} | {names} | {status} |")
     return "\n".join(lines) + "\n", missing
+
+
+def demo_exchange(settings, size: int = 0):
+    """Load the demo's hosted records, files and grants (a bar per library while it runs), then
+    print which login can query what, with an identifier to type."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from govshare.db import unit_of_work
+    from govshare.demo.exchange_seed import seed_exchange
+    from govshare.evidence.keystore import KeyStore
+    from govshare.kit.cli import console, fail, sessions
+    from govshare.kit.errors import DomainError
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    tasks: dict[str, int] = {}
+    try:
+        with Progress(*columns, console=console, transient=True) as bar, \
+                unit_of_work(sessions(settings)) as session:
+
+            def advance(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = bar.add_task(f"加载{name}", total=total)
+                bar.update(tasks[name], completed=done, total=total)
+
+            # Licences and documents are sealed as they load (GZ-23): the providers' seal keys.
+            result = seed_exchange(session, size, advance, KeyStore.for_settings(settings))
+    except DomainError as exc:  # nothing of the exchange data is kept
+        fail(exc)
+    console.print(f"交换体系：加载托管记录 {sum(result.loaded.values())} 条、共享文件 {result.files} 个版本；"
+                  f"授权 {len(result.access)} 项")
+    if result.unsealed:
+        console.print(f"[yellow]未加载{'、'.join(result.unsealed)}。{next(iter(result.unsealed.values()))}"
+                      "[/yellow]")
+    console.print(exchange_table(result))
+    return result
+
+
+def exchange_table(result):
+    """The demo logins that hold grants: the page to open, what they see and what to type."""
+    from rich.table import Table
+
+    table = Table(title="交换体系：用这些账号试一试（菜单“查询核验”或“共享文件”）")
+    for column in ("用户名", "页面", "资源（授权范围）", "可输入的示例"):
+        table.add_column(column)
+    for a in result.access:
+        scope = (f"限{generator.DISTRICTS.get(a.division_code, a.division_code)}"
+                 if a.division_code else "全市")
+        page = "查询核验 /exchange/query" if a.kind == "records" else "共享文件 /exchange/files"
+        try_it = a.example or ("下载时写明职责和办件号" if a.kind == "file" else "（未加载）")
+        if a.outside:
+            try_it += f"；另一区的 {a.outside} 查无记录（GZ-21）"
+        table.add_row(a.username, page, f"{a.resource}（{scope}）", try_it)
+    return table

@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from govshare.access.models import Grant
 from govshare.cli import app
 from govshare.db import make_engine, make_sessionmaker, unit_of_work
-from govshare.demo import generator
+from govshare.demo import exchange_data, generator
 from govshare.directory.models import Agency, User
 from govshare.evidence import chain
+from govshare.exchange.models import Record
 from tests.conftest import make_client, sign_in
 
 runner = CliRunner()
@@ -87,6 +89,9 @@ def test_demo_builds_a_fresh_sqlite_city_and_prints_every_role(tmp_path, monkeyp
     assert "http://127.0.0.1:8000/" in result.output
     url = f"sqlite:///{folder / 'govshare.db'}"
     assert _count(url, Agency) == len(generator.agencies())
+    # The exchange is ready to try: records and grants loaded, and an ID number of 天河区 to type.
+    assert _count(url, Record) >= 600 and _count(url, Grant) == len(exchange_data.GRANTS)
+    assert "tianhe_civil_clerk" in result.output and "440106199812013699" in result.output
     engine = make_engine(url)
     with unit_of_work(make_sessionmaker(engine)) as s:
         assert chain.verify(s).ok

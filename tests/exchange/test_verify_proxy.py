@@ -168,6 +168,11 @@ def test_a_clerk_verifies_a_marriage_through_the_api_and_the_page(db, signed_in,
                                              "case_number": CASE})
     assert r.status_code == 200 and 'class="verdict yes">是<' in r.text
     assert "提供机关版本 7" in r.text and "女方公民身份号码" in r.text
+    log = clerk.get("/exchange/query-log")  # both verifications, and what every kind of line means
+    assert log.status_code == 200 and log.text.count("<td>核验</td>") == 2
+    for kind in ("查询（query）", "核验（verify）", "接口查询（api）", "文件下载（file）", "变更读取（feed）",
+                 "变更推送（push）"):
+        assert kind in log.text
 
 
 def test_a_failing_provider_is_a_502_naming_it_and_nothing_is_logged(db, signed_in, provider):

@@ -267,7 +267,8 @@ router.add_api_route("/verifications", verify, methods=["POST"], response_model=
 class LogLineRead(BaseModel):
     id: int = Field(description="查询日志编号")
     queried_at: datetime = Field(description="查询时间")
-    kind: str = Field(description="query（查询）或 verify（核验）")
+    kind: str = Field(description="query（查询库表）、verify（核验）、api（经提供机关接口查询）、"
+                                  "file（下载共享文件）、feed（读取变更）、push（按订阅推送变更）")
     agency_id: int = Field(description="查询机关")
     provider_agency_id: int = Field(description="提供机关")
     actor_kind: str = Field(description="user（工作人员）或 client（接口客户端）")
@@ -283,7 +284,7 @@ class LogLineRead(BaseModel):
     items: list[str] = Field(description="提供的信息项；脱敏提供的注明（脱敏）")
     row_count: int = Field(description="返回的记录数")
     record_ids: list[int] = Field(description="返回（或核验所依据）的记录版本")
-    outcome: str = Field(description="rows（查询）、yes / no（核验结论）")
+    outcome: str = Field(description="rows（查询、接口查询、变更）、yes / no（核验结论）、file（文件下载）")
 
 
 class LogPageRead(BaseModel):

@@ -42,7 +42,7 @@ def subject_digest(normalised: str) -> str:
 @dataclass(frozen=True)
 class LogLine:
     queried_at: datetime
-    kind: str  # query, verify
+    kind: str  # query, verify, api, file, feed, push (web_query.KINDS says what each records)
     agency_id: int
     provider_agency_id: int
     actor_kind: str  # user, client
@@ -57,7 +57,7 @@ class LogLine:
     items: tuple[str, ...]
     row_count: int
     record_ids: tuple[int, ...]
-    outcome: str  # rows, yes, no
+    outcome: str  # rows, yes, no, file
 
 
 INSERT_SQL = (

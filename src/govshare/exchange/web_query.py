@@ -26,6 +26,18 @@ from govshare.kit.pagination import PageRequest
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 SIDES = {"mine": "本机关的查询", "provided": "其他机关查询本机关的数据", "all": "所有机关"}
+# Every kind of line the query log holds: (the name in the table, what it records).
+KINDS = {
+    "query": ("查询", "按主体查询平台托管的库表：返回授权的信息项（未授权的敏感项脱敏），"
+                      "结果列为返回的记录数，并列出记录版本"),
+    "verify": ("核验", "电子核验（GZ-24）：只答“是”或“否”；托管库表列出据以核验的记录版本，"
+                       "以接口方式共享的资源（如婚姻登记信息）经提供机关接口核验，平台不留存记录"),
+    "api": ("接口查询", "经平台转发到提供机关接口的查询：只请求授权的信息项，返回时剔除未授权的字段；"
+                        "结果列为提供机关返回并经平台筛选后的记录数"),
+    "file": ("文件下载", "下载共享文件的某一版本：版本标识列在结果中"),
+    "feed": ("变更读取", "按授权读取库表的变更（增量）：结果列为本次读取的变更条数及其记录版本"),
+    "push": ("变更推送", "平台按订阅向查询机关推送的变更：查询者为平台（system），结果列为推送的变更条数"),
+}
 
 
 @dataclass(frozen=True)
@@ -146,7 +158,8 @@ def log_page(request: Request, db: DbSession, actor: PageActor, side: str = "",
     ids = {i for e in (page.entries if page else []) for i in (e.agency_id, e.provider_agency_id)}
     names = dict(db.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
     return render(request, "exchange/query_log.html", status_code=error.status if error else 200,
-                  page=page, error=error, names=names, side=side, sides=SIDES, case_number=case_number,
+                  page=page, error=error, names=names, side=side, sides=SIDES, kinds=KINDS,
+                  case_number=case_number,
                   subject=subject, may_see_all=_may_see_all(actor))
 
 

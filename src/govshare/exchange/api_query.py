@@ -174,7 +174,8 @@ async def _hot(request: Request, body: QueryCreate) -> query_service.Answer | No
     database = query_log.database_of(engine.url)
     actor = _cached_actor(request, database)
     use = actor and query_service.cached_use(database, actor.agency_id, body.resource_code)
-    if not use or use.snapshots:  # a licence or document query takes its snapshot in a Session
+    # A licence or document query takes its data snapshot, in a Session: the ordinary path.
+    if not use or snapshot_service.needs_snapshot(use.resource_kind):
         return None
     purpose = query_service.check_purpose(body.duty, body.case_number)
     try:

@@ -92,10 +92,6 @@ class GrantUse:
     masked: dict[str, Callable[[Any], str | None]]  # items shown masked
     resource_kind: str = ""  # licence and document queries leave a data snapshot (GZ-23)
 
-    @property
-    def snapshots(self) -> bool:
-        return snapshot_service.needs_snapshot(self.resource_kind)
-
     def in_scope(self, division_code: str | None) -> bool:
         if self.division_code is not None and division_code != self.division_code:
             return False
@@ -195,7 +191,7 @@ def query_records(session: Session, actor: Actor, resource_code: str, subject_id
     rows, use = lookup(session, asked.use, asked.keys, as_of, client_of(actor))
     answer, line = finish(replace(asked, use=use), rows)
     answer = replace(answer, query_id=query_log.write(session, line))
-    if use.snapshots:
+    if snapshot_service.needs_snapshot(use.resource_kind):
         answer = replace(answer, snapshot_id=snapshot_service.of_query(session, actor, answer))
     return answer
 

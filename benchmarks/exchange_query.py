@@ -50,6 +50,7 @@ from scratch import databases
 from sqlalchemy import func, select, text
 
 from govshare.exchange import query_pg
+from govshare.kit import serving
 from govshare.kit.http import DbSession, TransactionalRoute
 from govshare.main import create_app
 
@@ -80,16 +81,37 @@ def bench_app():
         return Response(json.dumps({"version_id": row[0], "data": row[2], "loaded_at": row[3].isoformat()},
                                    ensure_ascii=False), media_type="application/json")
 
+    def gc_pauses():  # this worker's collections since it started, by generation
+        return {"pid": os.getpid(), "frozen": gc.get_freeze_count(),
+                **{f"gen{g}": {"count": len(p), "max_ms": round(max(p, default=0) * 1e3, 1),
+                               "total_ms": round(sum(p) * 1e3, 1)} for g, p in PAUSES.items()}}
+
+    router.add_api_route("/bench/gc", gc_pauses, methods=["GET"])
     router.add_api_route("/bench/lookup", bare_lookup, methods=["POST"])
     router.add_api_route("/bench/lookup-async", bare_async, methods=["POST"])
     app.include_router(router)
     # Matched first, like the query router (main.API_ROUTERS): neither pays for scanning the
     # other 200 routes.
     app.router.routes.insert(0, app.router.routes.pop())
-    if os.environ.get("BENCH_GC_FREEZE"):  # --gc-freeze: the app's long-lived objects out of the GC's way
-        gc.collect()
-        gc.freeze()
+    gc.callbacks.append(_time_collections)
+    if os.environ.get("BENCH_NO_FREEZE"):  # --no-freeze: as before the app froze itself
+        serving._frozen = True
+    # The app freezes its start-up objects itself (kit.serving, at lifespan start-up).
+    if os.environ.get("BENCH_GC_THRESHOLD"):  # --gc-threshold: fewer young collections
+        gc.set_threshold(int(os.environ["BENCH_GC_THRESHOLD"]), *gc.get_threshold()[1:])
     return app
+
+
+PAUSES: dict[int, list[float]] = {0: [], 1: [], 2: []}
+_started: list[float] = [0.0]
+
+
+def _time_collections(phase: str, info: dict) -> None:
+    """How long each of this worker's garbage collections paused it (gc.callbacks)."""
+    if phase == "start":
+        _started[0] = time.perf_counter()
+    else:
+        PAUSES[info["generation"]].append(time.perf_counter() - _started[0])
 
 
 BARE_PG = ("SELECT id, subject, data, loaded_at FROM exchange_record WHERE library_id = %(l)s "
@@ -260,6 +282,24 @@ def phase(name: str, url: str, script: Path, args, server_pid: int, db_url: str)
     return figures
 
 
+def pauses(base: str, workers: int) -> None:
+    """Each worker's garbage-collection pauses over the whole run (fresh connections until every
+    worker has answered)."""
+    import httpx
+
+    seen: dict[int, dict] = {}
+    for _ in range(50):
+        if len(seen) == workers:
+            break
+        with httpx.Client() as client:
+            answer = client.get(f"{base}/bench/gc").json()
+        seen[answer.pop("pid")] = answer
+    for pid, a in sorted(seen.items()):
+        print(f"  worker {pid}: {a['frozen']:,} objects frozen; collections " + ";  ".join(
+            f"gen{g} {a[f'gen{g}']['count']:,} (max {a[f'gen{g}']['max_ms']} ms, total "
+            f"{a[f'gen{g}']['total_ms']} ms)" for g in range(3)))
+
+
 def log_lines(url: str) -> int:
     from govshare.db import make_engine
     from govshare.exchange.query_models import QueryLogEntry
@@ -278,19 +318,24 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() in each worker after the app is built (not done by the app "
-                             "itself): a full collection of its ~230,000 objects pauses a worker ~140 ms")
+    parser.add_argument("--gc-threshold", type=int, default=0,
+                        help="the collector's generation-0 threshold in each worker (Python's default: "
+                             "700); the app already freezes its start-up objects (gc.freeze)")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="keep the app from freezing its start-up objects (for comparison)")
     args = parser.parse_args()
-    if args.gc_freeze:
-        os.environ["BENCH_GC_FREEZE"] = "1"
+    if args.no_freeze:
+        os.environ["BENCH_NO_FREEZE"] = "1"
+    if args.gc_threshold:
+        os.environ["BENCH_GC_THRESHOLD"] = str(args.gc_threshold)
     for label, url in databases("postgresql", tag="query"):
         started = time.perf_counter()
         token, code, library_id, subjects = populate(url, args.records)
         print(f"{label}: {args.records:,} household records loaded and granted in "
               f"{time.perf_counter() - started:.0f} s; {args.workers} workers, "
               f"{args.connections} connections, {args.seconds} s per phase, {os.cpu_count()} cores"
-              + (", gc.freeze() in the workers" if args.gc_freeze else ""))
+              + (f", gc threshold {args.gc_threshold}" if args.gc_threshold else "")
+              + (", start-up objects NOT frozen" if args.no_freeze else ""))
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
             bare_script = lua(tmp / "bare.lua", [json.dumps({"subject": s}) for s in subjects], None)
@@ -304,6 +349,7 @@ def main() -> None:
                                    proc.pid, url)
                 platform = phase("platform", f"{base}/api/v1/exchange/queries", query_script, args,
                                  proc.pid, url)
+                pauses(base, args.workers)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)

@@ -125,6 +125,7 @@ def demo(folder: Path = typer.Option(Path("govshare-demo"), help="演示数据�
     migrate(settings.effective_database_url)
     with console.status("正在生成广州市演示数据…"), unit_of_work(_sessions(settings)) as session:
         result = seed_demo(session, size=size, actor=operator())
+    evidence_cli.init_platform_key(settings)  # tree heads over snapshots are signed from the start
     _print_logins(host, port, result.users, generator.DEMO_PASSWORD)
     demo_exchange(settings, size)  # hosted records, files and grants: the query page works at once
     if serve_it:

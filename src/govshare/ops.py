@@ -109,7 +109,7 @@ def exchange_table(result):
 
     table = Table(title="交换体系：用这些账号试一试（菜单“查询核验”或“共享文件”）")
     for column in ("用户名", "页面", "资源（授权范围）", "可输入的示例"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # an ID cut short with "…" cannot be typed
     for a in result.access:
         scope = (f"限{generator.DISTRICTS.get(a.division_code, a.division_code)}"
                  if a.division_code else "全市")

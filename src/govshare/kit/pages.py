@@ -18,9 +18,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 WEEKDAYS = "一二三四五六日"
 
 
-def cn_date(value: date | datetime | None) -> str:
-    if value is None:
+def cn_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):  # ISO 8601 as evidence documents carry it
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         local = value.astimezone(CHINA)
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

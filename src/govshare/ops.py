@@ -87,7 +87,7 @@ def demo_exchange(settings, size: int = 0):
 
             def advance(name: str, done: int, total: int) -> None:
                 if name not in tasks:
-                    tasks[name] = bar.add_task(f"加载{name}", total=total)
+                    tasks[name] = bar.add_task(name, total=total)
                 bar.update(tasks[name], completed=done, total=total)
 
             # Licences and documents are sealed as they load (GZ-23): the providers' seal keys.

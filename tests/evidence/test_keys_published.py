@@ -43,8 +43,8 @@ def fast_keys(monkeypatch):
     """The CLI's key store with few KDF rounds: the tests do not measure PBKDF2."""
     original = KeyStore.__init__
 
-    def init(self, folder, *, passphrase=None, kdf_rounds=1000):
-        original(self, folder, passphrase=passphrase, kdf_rounds=kdf_rounds)
+    def init(self, folder, *, passphrase=None, kdf_rounds=1000, **rest):
+        original(self, folder, passphrase=passphrase, kdf_rounds=kdf_rounds, **rest)
 
     monkeypatch.setattr(KeyStore, "__init__", init)
 

@@ -227,3 +227,28 @@ def test_seals_of_answers_in_one_select(db, keys):
                                               enterprise(1)["统一社会信用代码"])
     assert set(found) == set(ids)
     assert view.seal is not None and view.seal.seal_id == found[view.version_id].seal_id
+
+
+@pytest.mark.req("GZ-23")
+def test_the_first_sealed_load_makes_the_seal_key_of_the_platform_algorithm(db, tmp_path, monkeypatch):
+    """GOVSHARE_SIGNING_ALGORITHM=ed25519: the seal key `govshare exchange load` creates at the
+    agency's first sealed load is Ed25519, its seals check, and the CLI shows sealing progress."""
+    monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+    with db.session() as s:
+        code = code_of(s, LICENCE)
+    batch = tmp_path / "licences.json"
+    batch.write_bytes(body([enterprise(i) for i in range(3)]))
+    env = {"GOVSHARE_DATABASE_URL": db.url, "GOVSHARE_DATA_DIR": str(tmp_path), "COLUMNS": "200",
+           "GOVSHARE_SIGNING_ALGORITHM": "ed25519"}
+    done = runner.invoke(cli_app, ["exchange", "load", str(batch), "--resource", code,
+                                   "--agency", str(db.agency_id("market"))], env=env)
+    assert done.exit_code == 0, done.output
+    assert "已盖章 3/3 条（未提交）" in done.output and "3 条已盖提供机关电子印章" in done.output
+    key = KeyStore(tmp_path / "keys").current(agency_key_name(db.agency_id("market")))
+    assert key.algorithm == "Ed25519"
+    assert [e["algorithm"] for e in key_events(db)] == ["Ed25519"]
+    rows = stored(db)
+    assert len(rows) == 3 and {seal.algorithm for _, seal in rows} == {"Ed25519"}
+    for record, seal in rows:
+        assert seals.check_record(seal, key.public_key_pem, code, record.subject, record.load_id,
+                                  record.produced_at, record.valid_from, record.data) == []

@@ -36,7 +36,7 @@ from govshare.exchange.models import Library, Record
 from govshare.kit import clock
 from govshare.kit.actor import Actor, Role
 
-Progress = Callable[[str, int, int], None]  # resource name, records stored so far, total
+Progress = Callable[[str, int, int], None]  # what is done (加载/盖章 + resource), records so far, total
 GRANT_DAYS = 365
 
 
@@ -96,12 +96,13 @@ def _load(session: Session, entry: Entry, records: Iterator[dict], total: int,
     if session.scalar(select(Library.id).join(Record, Record.library_id == Library.id)
                       .where(Library.resource_code == entry.resource_code).limit(1)) is not None:
         if progress:
-            progress(entry.name, total, total)
+            progress(f"加载{entry.name}", total, total)
         return 0
     result = ingest_service.load_records(
         session, provider_actor(session, entry.agency_id), entry.resource_code, _ndjson(records),
         "ndjson", produced_at=clock.now() - timedelta(minutes=5),
-        progress=(lambda done, n: progress(entry.name, done, n)) if progress else None, keys=keys)
+        progress=(lambda done, n: progress(f"加载{entry.name}", done, n)) if progress else None, keys=keys,
+        seal_progress=(lambda done, n: progress(f"盖章{entry.name}", done, n)) if progress else None)
     return result.records
 
 

@@ -89,8 +89,9 @@ class KeyStore:
     rotating and signing do, read from GOVSHARE_KEY_PASSPHRASE unless one is passed in."""
 
     def __init__(self, folder: Path, *, passphrase: str | None = None,
-                 kdf_rounds: int = pkcs8.DEFAULT_ROUNDS) -> None:
+                 kdf_rounds: int = pkcs8.DEFAULT_ROUNDS, algorithm: str = SM2_SM3) -> None:
         self.folder = Path(folder)
+        self.algorithm = algorithm  # of keys created without naming one: the platform setting
         self._passphrase = passphrase
         self._kdf_rounds = kdf_rounds
         self._signers: dict[str, Signer] = {}  # name -> the current key, opened once
@@ -98,7 +99,9 @@ class KeyStore:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> KeyStore:
-        return cls(settings.data_dir / "keys")
+        """The platform's key store; keys it creates unasked (an agency's first sealed load) use
+        GOVSHARE_SIGNING_ALGORITHM, checked when such a key is made."""
+        return cls(settings.data_dir / "keys", algorithm=settings.signing_algorithm)
 
     # -- what anyone may see -------------------------------------------------------------------
 
@@ -140,10 +143,10 @@ class KeyStore:
 
     # -- what needs the passphrase -------------------------------------------------------------
 
-    def create(self, name: str, algorithm: str = SM2_SM3) -> PublicKey:
-        """A new key named `name`; refused if it exists already."""
+    def create(self, name: str, algorithm: str | None = None) -> PublicKey:
+        """A new key named `name` (by default of the store's algorithm); refused if it exists."""
         _check_name(name)
-        signing.check_algorithm(algorithm)
+        algorithm = signing.algorithm_named(algorithm or self.algorithm)
         passphrase = self._passphrase_bytes(creating=True)
         with self._locked():
             if self._manifest_path(name).exists():
@@ -156,7 +159,7 @@ class KeyStore:
         self._signers[name] = signer
         return version
 
-    def ensure(self, name: str, algorithm: str = SM2_SM3) -> PublicKey:
+    def ensure(self, name: str, algorithm: str | None = None) -> PublicKey:
         """The current version of `name`, created first if there is none (for `govshare init`)."""
         if self._manifest_path(name).exists():
             return self.current(name)

@@ -87,10 +87,16 @@ def load(file: Path = typer.Argument(..., exists=True, dir_okay=False,
                 if plain:  # logs and pipes get a line per chunk instead of a bar
                     console.print(f"已写入 {done}/{total} 条（未提交）", highlight=False)
 
+            def sealing(done: int, total: int) -> None:  # licences and documents (GZ-23)
+                progress.update(task, description="逐条盖电子印章", completed=done, total=total)
+                if plain:
+                    console.print(f"已盖章 {done}/{total} 条（未提交）", highlight=False)
+
             provider = io_service.find_agency(session, operator(), agency)
             result = ingest_service.load_records(
                 session, _on_behalf(provider), resource, data, source, idempotency_key=idempotency_key,
-                produced_at=default_time, progress=advance, keys=KeyStore.for_settings(get_settings()))
+                produced_at=default_time, progress=advance, keys=KeyStore.for_settings(get_settings()),
+                seal_progress=sealing)
             if plain:
                 console.print("正在提交…", highlight=False)
     except LoadRefused as exc:

@@ -76,10 +76,11 @@ class LoadResult:
 
 def load_records(session: Session, actor: Actor, resource_code: str, data: bytes, source: str, *,
                  idempotency_key: str | None = None, produced_at: datetime | None = None,
-                 progress: Progress | None = None, keys: KeyStore | None = None) -> LoadResult:
+                 progress: Progress | None = None, keys: KeyStore | None = None,
+                 seal_progress: Progress | None = None) -> LoadResult:
     """Check a batch against the resource's published entry and store it whole as new versions,
     or raise LoadRefused listing every error and store nothing. `keys` holds the seal keys that
-    licence and document records are sealed with."""
+    licence and document records are sealed with; `seal_progress` hears (sealed, total)."""
     published = published_service.published_entry(session, actor, resource_code)
     doc = published.document
     policy.can_load(actor, doc["agency_id"])
@@ -106,7 +107,8 @@ def load_records(session: Session, actor: Actor, resource_code: str, data: bytes
     session.flush()
     stored = _store(session, library, load, schema, batch, produced_at, progress)
     if sealer is not None:
-        stored.sealed = seal_service.seal_load(session, sealer, library, load.id, stored.mark)
+        stored.sealed = seal_service.seal_load(session, sealer, library, load.id, stored.mark,
+                                               stored.records, seal_progress)
     return _finish(session, actor, library, load, stored)
 
 

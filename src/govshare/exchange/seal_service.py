@@ -29,7 +29,7 @@ from govshare.evidence import seals
 from govshare.evidence.events import SigningKeyCreated
 from govshare.evidence.keystore import KeyStore, KeyUnavailable, agency_key_name
 from govshare.evidence.models import AuditEvent
-from govshare.evidence.signing import SM2_SM3, Signer
+from govshare.evidence.signing import Signer
 from govshare.exchange import policy
 from govshare.exchange.models import Library, Record
 from govshare.exchange.seal_models import RecordSeal
@@ -59,15 +59,16 @@ class Sealer:
 
 @system_use("ingest opens its provider's seal key after its own policy check (can_load)")
 def sealer_for(session: Session, actor: Actor, keys: KeyStore | None, agency_id: int,
-               resource_name: str, algorithm: str = SM2_SM3) -> Sealer:
-    """The provider's seal key, created (and audited) on its first sealed load. Raises
-    KeyUnavailable, saying why in Chinese, when keys cannot be opened: nothing is loaded."""
+               resource_name: str) -> Sealer:
+    """The provider's seal key, created (and audited) on its first sealed load with the key
+    store's algorithm (GOVSHARE_SIGNING_ALGORITHM). Raises KeyUnavailable, saying why in
+    Chinese, when keys cannot be opened: nothing is loaded."""
     name = agency_key_name(agency_id)
     try:
         if keys is None:
             raise KeyUnavailable("平台未配置签名密钥库。", field="keys", rule="key_store_missing")
         if name not in keys.names():
-            _create(keys, name, algorithm)
+            _create(keys, name)
         signer = keys.signer(name)
     except KeyUnavailable as exc:
         raise KeyUnavailable(
@@ -79,9 +80,9 @@ def sealer_for(session: Session, actor: Actor, keys: KeyStore | None, agency_id:
     return Sealer(signer, seals.SealAgency(agency.id, agency.name, agency.credit_code))
 
 
-def _create(keys: KeyStore, name: str, algorithm: str) -> None:
+def _create(keys: KeyStore, name: str) -> None:
     with contextlib.suppress(Conflict):  # another process created it meanwhile
-        keys.create(name, algorithm)
+        keys.create(name)
 
 
 def _audit_key_once(session: Session, actor: Actor, agency_id: int, name: str, signer: Signer) -> None:
@@ -95,8 +96,10 @@ def _audit_key_once(session: Session, actor: Actor, agency_id: int, name: str, s
 
 
 @system_use("ingest seals the rows it has just stored, in the load's transaction")
-def seal_load(session: Session, sealer: Sealer, library: Library, load_id: int, after_id: int) -> int:
-    """Seal every record of load `load_id` (ids above `after_id`); the number sealed."""
+def seal_load(session: Session, sealer: Sealer, library: Library, load_id: int, after_id: int,
+              total: int = 0, progress: Progress | None = None) -> int:
+    """Seal every record of load `load_id` (ids above `after_id`); the number sealed. `progress`
+    hears (sealed so far, `total`) a page at a time: one signature a record is the slow part."""
     sealed_at, last, count = now(), after_id, 0
     while True:
         rows = session.execute(select(Record.id, Record.subject, Record.produced_at, Record.valid_from,
@@ -107,6 +110,8 @@ def seal_load(session: Session, sealer: Sealer, library: Library, load_id: int, 
         session.execute(insert(RecordSeal), [_seal_row(sealer, library, load_id, r, sealed_at)
                                              for r in rows])
         last, count = rows[-1].id, count + len(rows)
+        if progress:
+            progress(count, max(total, count))
 
 
 def _seal_row(sealer: Sealer, library: Library, load_id: int, row, sealed_at) -> dict:

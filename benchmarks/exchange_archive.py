@@ -1,7 +1,9 @@
 """How fast the archive package is written (GZ-15, GD-9): N synthetic licence records through
 `archive_package.build` (RFC 8785 line, SM3, tar, signature), against a baseline in the same
 process that writes the same records as plain `json.dumps` lines to a file. Prints records/s and
-the ratio. Usage: `python benchmarks/exchange_archive.py [N]` (default 200,000)."""
+the ratio. Then M records carrying their provider's seal (GZ-23) with the agency's seal key in
+the package: `verify` checks every seal against every value, against `verify` of M unsealed ones.
+Usage: `python benchmarks/exchange_archive.py [N [M]]` (default 200,000 and 5,000)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govshare.evidence import signing
-from govshare.exchange import archive_package
+from govshare.evidence import seals, signing
+from govshare.evidence.keystore import PublicKey
+from govshare.exchange import archive_package, archive_seals
+
+AGENCY = seals.SealAgency(5, "广州市市场监督管理局", "11440100MB2C92051X")
 
 
 def records(n: int):
@@ -50,5 +55,37 @@ def main(n: int) -> None:
     print(f"archive_package.verify:    {n / checked:,.0f} records/s ({checked:.2f} s)")
 
 
+def sealed(n: int, key: signing.Signer):
+    """The same records, each with a seal made as ingest makes it (one signature each)."""
+    at = datetime(2025, 3, 1, 2, tzinfo=UTC)
+    for r in records(n):
+        seal = seals.seal_record(key, AGENCY, r["resource_code"], r["subject"], r["load_id"],
+                                 datetime.fromisoformat(r["produced_at"]),
+                                 datetime.fromisoformat(r["valid_from"]), r["data"], at)
+        yield {**r, "seal": archive_seals.seal_line(seal)}
+
+
+def verify_time(out: Path, name: str, lines: list[dict], signer, keys=()) -> float:
+    header = {"year": 2025, "created_at": datetime.now(UTC).isoformat()}
+    built = archive_package.build(out, name, header, lines, [], signer, seal_keys=lambda: keys)
+    started = time.perf_counter()
+    report = archive_package.verify(built.path)
+    assert report.ok, report.problems
+    return time.perf_counter() - started
+
+
+def main_sealed(m: int) -> None:
+    signer, key = signing.generate(), signing.generate()
+    public = PublicKey("agency-5", key.key_id, key.algorithm, key.verifier.public_pem.decode("ascii"),
+                       datetime(2025, 1, 1, tzinfo=UTC), None)
+    lines = list(sealed(m, key))
+    with tempfile.TemporaryDirectory() as folder:
+        plain = verify_time(Path(folder), "plain", list(records(m)), signer)
+        with_seals = verify_time(Path(folder), "sealed", lines, signer, [public])
+    print(f"verify {m:,} unsealed records: {m / plain:,.0f} records/s; with every seal checked "
+          f"({key.algorithm}): {m / with_seals:,.0f} records/s; ratio {with_seals / plain:.1f}")
+
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000)
+    main_sealed(int(sys.argv[2]) if len(sys.argv) > 2 else 5_000)

@@ -167,14 +167,16 @@ def test_the_package_verifies_offline_and_a_changed_byte_is_caught(db, tmp_path,
     row = transfer(db, tmp_path, keys)
     report = archive_package.verify(row.package_path, keys.current("platform").key_id)
     assert report.ok, report.problems
-    assert report.key_id == row.key_id and report.checked_parts == 1
+    assert report.key_id == row.key_id and report.checked_parts == 2  # records and the seal key
 
     tar = Path(row.package_path).read_bytes()
     at = tar.index(b'"subject":') + 12  # a byte of a record, inside records.ndjson
     changed = tmp_path / "changed.tar"
     changed.write_bytes(flip(tar, at))
     problems = archive_package.verify(changed).problems
-    assert problems == ["records.ndjson 的 SM3 摘要或大小与清单不符：内容被改动"]
+    # The SM3 says a part changed; the provider's seal (GZ-23) says which record and what.
+    assert problems[0] == "records.ndjson 的 SM3 摘要或大小与清单不符：内容被改动"
+    assert len(problems) == 2 and "记录的主体标识与印章不符" in problems[1]
     assert archive_package.verify(row.package_path, "0" * 64).problems[0].startswith("包内公钥")
 
 

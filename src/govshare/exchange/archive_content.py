@@ -24,6 +24,7 @@ from govshare.catalog.models import Entry, Version, VersionEntry
 from govshare.catalog.terms import ResourceKind
 from govshare.exchange.endpoint_models import FileVersion
 from govshare.exchange.models import Library, Load, Record
+from govshare.exchange.seal_models import RecordSeal
 from govshare.kit.clock import CHINA
 from govshare.kit.system import system_use
 
@@ -116,14 +117,17 @@ def _file_versions(session: Session, year: int, agency_id: int | None, kinds: _K
 
 
 @system_use("the package reads the records the transfer's policy check already allowed")
-def records_of(session: Session, part: LibraryPart, year: int, batch: int = 2000) -> Iterator[Record]:
-    """The library's record versions of the year under the matching catalog versions, in id order."""
+def records_of(session: Session, part: LibraryPart, year: int,
+               batch: int = 2000) -> Iterator[tuple[Record, RecordSeal | None]]:
+    """The library's record versions of the year under the matching catalog versions, in id
+    order, each with its electronic seal (None: loaded before sealing began)."""
     start, end = year_span(year)
-    stmt = (select(Record).join(Load, Load.id == Record.load_id)
+    stmt = (select(Record, RecordSeal).join(Load, Load.id == Record.load_id)
+            .outerjoin(RecordSeal, RecordSeal.record_id == Record.id)
             .where(Record.library_id == part.library_id, Record.loaded_at >= start,
                    Record.loaded_at < end, Load.catalog_version_id.in_(part.version_ids))
             .order_by(Record.id).execution_options(yield_per=batch))
-    yield from session.scalars(stmt)
+    yield from session.execute(stmt)
 
 
 class _Kinds:

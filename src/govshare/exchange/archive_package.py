@@ -5,13 +5,16 @@ and checks without the platform.
         manifest.json     RFC 8785 JSON: year, agency, created_at, counts, every part's SM3
         manifest.sig      the platform key's signature over manifest.json (SM2-SM3 DER, or Ed25519)
         platform-key.pem  the platform's public key (its id = SM3 of its DER form, in the manifest)
-        records.ndjson    one record version a line, RFC 8785 JSON, in id order
+        records.ndjson    one record version a line, RFC 8785 JSON, in id order, with its
+                          electronic seal (GZ-23) when it has one (archive_seals.py)
+        seal-keys/<key id>.pem   the provider agencies' seal public keys, every version
         files/<resource>/v<n>-<name>   the file versions
         README.txt        how to check it with openssl (not covered by the signature)
 
 Uncompressed on purpose: a changed byte of a part is a changed byte of the tar, and `tar -xf`
 followed by the openssl commands in docs/exchange.md checks it on any machine. `verify` does the
-same checks in Python without extracting anything."""
+same checks in Python without extracting anything, and checks every record's seal against all
+its values with the seal keys in the package."""
 
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from govshare.evidence.chain import canonical
+from govshare.evidence.keystore import PublicKey
 from govshare.evidence.signing import SM2_SM3, Signer, key_id_of, load_verifier
+from govshare.exchange import archive_seals
 from govshare.kit.errors import InvalidInput
 
 TYPE = "govshare.archive.v1"
@@ -45,7 +50,15 @@ platform-key.pem 是平台公钥（其标识 = 公钥 DER 的 SM3，应与平台
   openssl pkeyutl -verify -pubin -inkey platform-key.pem -rawin -in manifest.json \\
       -sigfile manifest.sig -digest sm3 -pkeyopt distid:1234567812345678
 核验各文件摘要（与 manifest.json 中 parts 的 sm3 比对）：
-  openssl dgst -sm3 records.ndjson files/*/*
+  openssl dgst -sm3 records.ndjson files/*/* seal-keys/*
+核验一条记录的电子印章（records.ndjson 每行的 seal：sealed 是机关印章密钥所签的原文，
+signature 是 base64 签名，key_id 对应 seal-keys/<key_id>.pem；以第 1 行为例，需要 jq）：
+  head -1 records.ndjson | jq -j .seal.sealed > sealed.json
+  head -1 records.ndjson | jq -r .seal.signature | base64 -d > seal.sig
+  openssl pkeyutl -verify -pubin -inkey seal-keys/$(head -1 records.ndjson | jq -r .seal.key_id).pem \
+      -rawin -in sealed.json -sigfile seal.sig -digest sm3 -pkeyopt distid:1234567812345678
+印章原文中每个信息项只有加盐摘要 SM3(JSON[盐, 信息项, 值])，盐在 seal.salts 中；
+govshare exchange archive verify 逐条核对印章与记录的每个值。
 公钥标识：
   openssl pkey -pubin -in platform-key.pem -outform DER | openssl dgst -sm3
 或在平台外运行：govshare exchange archive verify 本包.tar
@@ -70,6 +83,7 @@ class Built:
     package_sm3: str
     records: int
     files: int
+    sealed: int = 0
 
 
 def sm3(data: bytes) -> str:
@@ -81,8 +95,10 @@ def package_name(year: int, credit_code: str, attempt: int) -> str:
 
 
 def build(out_dir: Path, name: str, header: dict, records: Iterable[dict], files: Iterable[FilePart],
-          signer: Signer, progress: Progress | None = None) -> Built:
-    """Write `<out_dir>/<name>.tar`: the parts, the manifest over them, its signature."""
+          signer: Signer, progress: Progress | None = None,
+          seal_keys: Callable[[], Iterable[PublicKey]] | None = None) -> Built:
+    """Write `<out_dir>/<name>.tar`: the parts, the manifest over them, its signature.
+    `seal_keys` is asked after the records are written: the keys of the seals they carried."""
     out_dir.mkdir(parents=True, exist_ok=True)
     work = out_dir / f".{name}.partial"
     shutil.rmtree(work, ignore_errors=True)
@@ -90,8 +106,9 @@ def build(out_dir: Path, name: str, header: dict, records: Iterable[dict], files
     try:
         parts = [_write_records(work, records, progress)]
         parts += [_write_file(work, f) for f in files]
-        counts = {"records": parts[0]["count"], "files": len(parts) - 1,
+        counts = {"records": parts[0]["count"], "files": len(parts) - 1, "sealed": parts[0]["sealed"],
                   "resources": header.get("counts", {}).get("resources", 0)}
+        parts += [_write_seal_key(work, k) for k in (seal_keys() if seal_keys else ())]
         manifest = canonical({**header, "type": TYPE, "counts": counts, "parts": parts,
                               "key": {"key_id": signer.key_id, "algorithm": signer.algorithm}})
         (work / MANIFEST).write_bytes(manifest)
@@ -101,22 +118,24 @@ def build(out_dir: Path, name: str, header: dict, records: Iterable[dict], files
         path = _tar(work, out_dir, name, header.get("created_at", ""))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return Built(path, manifest, sm3(manifest), _file_sm3(path), counts["records"], counts["files"])
+    return Built(path, manifest, sm3(manifest), _file_sm3(path), counts["records"], counts["files"],
+                 counts["sealed"])
 
 
 def _write_records(work: Path, records: Iterable[dict], progress: Progress | None) -> dict:
-    digest, size, count = hashlib.new("sm3"), 0, 0
+    digest, size, count, sealed = hashlib.new("sm3"), 0, 0, 0
     with open(work / RECORDS, "wb") as out:
         for record in records:
             line = canonical(record) + b"\n"
             out.write(line)
             digest.update(line)
-            size, count = size + len(line), count + 1
+            size, count, sealed = size + len(line), count + 1, sealed + (record.get("seal") is not None)
             if progress and count % 1000 == 0:
                 progress(count)
     if progress:
         progress(count)
-    return {"path": RECORDS, "kind": "records", "count": count, "size": size, "sm3": digest.hexdigest()}
+    return {"path": RECORDS, "kind": "records", "count": count, "sealed": sealed, "size": size,
+            "sm3": digest.hexdigest()}
 
 
 def _write_file(work: Path, part: FilePart) -> dict:
@@ -129,6 +148,19 @@ def _write_file(work: Path, part: FilePart) -> dict:
             "filename": part.filename, "media_type": part.media_type,
             "uploaded_at": part.uploaded_at.isoformat(), "size": len(part.content),
             "sm3": sm3(part.content)}
+
+
+def _write_seal_key(work: Path, key: PublicKey) -> dict:
+    rel = archive_seals.key_path(key.key_id)
+    pem = key.public_key_pem.encode("ascii")
+    (work / rel).parent.mkdir(exist_ok=True)
+    (work / rel).write_bytes(pem)
+    agency = key.name.removeprefix("agency-")
+    return {"path": rel, "kind": "seal_key", "key_name": key.name,
+            "agency_id": int(agency) if agency.isdigit() else None, "key_id": key.key_id,
+            "algorithm": key.algorithm, "valid_from": key.valid_from.isoformat(),
+            "valid_until": key.valid_until.isoformat() if key.valid_until else None,
+            "size": len(pem), "sm3": sm3(pem)}
 
 
 def _tar(work: Path, out_dir: Path, name: str, created_at: str) -> Path:
@@ -170,6 +202,7 @@ class Report:
     key_id: str | None = None
     problems: list[str] = field(default_factory=list)
     checked_parts: int = 0
+    seals: archive_seals.SealCheck | None = None
 
     @property
     def ok(self) -> bool:
@@ -178,7 +211,8 @@ class Report:
 
 def verify(path: Path, expected_key_id: str | None = None) -> Report:
     """Check a package (the .tar or its extracted folder) without the platform: the signature
-    over the manifest, the key's id, every part's size and SM3, the counts, nothing added."""
+    over the manifest, the key's id, every part's size and SM3, the counts, nothing added, and
+    every record's seal against its values (GZ-23)."""
     report = Report(str(path))
     try:
         reader = _reader(Path(path))
@@ -189,6 +223,7 @@ def verify(path: Path, expected_key_id: str | None = None) -> Report:
         _check_signature(reader, report, expected_key_id)
         if report.manifest is not None:
             _check_parts(reader, report)
+            _check_seals(reader, report)
     return report
 
 
@@ -240,6 +275,23 @@ def _check_parts(reader: _Reader, report: Report) -> None:
     extra = sorted(set(reader.names()) - listed)
     if extra:
         report.problems.append(f"包中有清单未列出的文件：{'、'.join(extra[:5])}")
+
+
+def _check_seals(reader: _Reader, report: Report) -> None:
+    """Each record's seal, with the package's own seal keys (their ids recomputed)."""
+    doc = report.manifest or {}
+    pems, problems = archive_seals.check_keys(doc.get("parts", []), reader.read)
+    report.problems += problems
+    records = reader.stream(RECORDS)
+    if records is None:
+        return
+    with records:
+        report.seals = archive_seals.check_lines(records, pems)
+    report.problems += report.seals.problems
+    stated = doc.get("counts", {}).get("sealed")
+    if stated is not None and stated != report.seals.checked:
+        report.problems.append(f"{RECORDS} 中有 {report.seals.checked} 条记录带电子印章，"
+                               f"清单记为 {stated} 条")
 
 
 def _reader(path: Path) -> _Reader:

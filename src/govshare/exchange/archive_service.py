@@ -26,7 +26,7 @@ from govshare import evidence
 from govshare.directory.models import Agency
 from govshare.evidence.keystore import PLATFORM, KeyStore, KeyUnavailable
 from govshare.evidence.signing import Signer
-from govshare.exchange import archive_content, archive_package
+from govshare.exchange import archive_content, archive_package, archive_seals
 from govshare.exchange import archive_policy as policy
 from govshare.exchange.archive_content import YearContent
 from govshare.exchange.archive_events import ArchiveReceiptRecorded, ArchiveTransferFailed, ArchiveTransferred
@@ -122,7 +122,7 @@ def transfer(session: Session, actor: Actor, keys: KeyStore, agency_id: int, yea
                            "（文书、证照类资源的记录或文件）", field="year", rule="nothing_to_transfer")
     signer = platform_signer(keys)
     row = _row_for(session, agency, year, earlier)
-    built = _build(session, agency, row, content, signer, out_dir, progress)
+    built = _build(session, keys, agency, row, content, signer, out_dir, progress)
     _fill(row, actor, content, built, signer, today)
     session.flush()
     evidence.record(session, ArchiveTransferred(
@@ -174,9 +174,9 @@ def _row_for(session: Session, agency: Agency, year: int, earlier: ArchiveTransf
     return row
 
 
-def _build(session: Session, agency: Agency, row: ArchiveTransfer, content: YearContent, signer: Signer,
-           out_dir: Path, progress: Progress | None) -> archive_package.Built:
-    total = content.records
+def _build(session: Session, keys: KeyStore, agency: Agency, row: ArchiveTransfer, content: YearContent,
+           signer: Signer, out_dir: Path, progress: Progress | None) -> archive_package.Built:
+    total, sealers = content.records, set()
     header = {"year": row.year, "agency": {"id": agency.id, "name": agency.name,
                                            "credit_code": agency.credit_code},
               "created_at": clock.now().isoformat(timespec="seconds"),
@@ -186,8 +186,9 @@ def _build(session: Session, agency: Agency, row: ArchiveTransfer, content: Year
               "resources": _resources(content)}
     return archive_package.build(
         out_dir, archive_package.package_name(row.year, agency.credit_code, row.attempt), header,
-        _records(session, content), _files(session, content), signer,
-        (lambda done: progress(done, total)) if progress else None)
+        _records(session, content, sealers), _files(session, content), signer,
+        (lambda done: progress(done, total)) if progress else None,
+        lambda: archive_seals.agency_keys(keys, sealers))
 
 
 def _resources(content: YearContent) -> list[dict]:
@@ -198,14 +199,18 @@ def _resources(content: YearContent) -> list[dict]:
                      for c in codes]
 
 
-def _records(session: Session, content: YearContent):
+def _records(session: Session, content: YearContent, sealers: set[int]):
+    """Record lines with their seals; `sealers` collects the agencies whose seal keys go along."""
     for part in content.libraries:
-        for r in archive_content.records_of(session, part, content.year):
+        for r, seal in archive_content.records_of(session, part, content.year):
+            if seal is not None:
+                sealers.add(seal.agency_id)
             yield {"resource_code": part.resource_code, "resource_name": part.name,
                    "resource_kind": part.kind, "record_id": r.id, "load_id": r.load_id,
                    "subject": r.subject, "produced_at": r.produced_at.isoformat(),
                    "valid_from": r.valid_from.isoformat(), "loaded_at": r.loaded_at.isoformat(),
-                   "division_code": r.division_code, "data": r.data}
+                   "division_code": r.division_code, "data": r.data,
+                   "seal": archive_seals.seal_line(seal)}
 
 
 def _files(session: Session, content: YearContent):

@@ -2,7 +2,7 @@
 
     transfer --year 2025 [--agency KEY] --out DIR   pack, sign and record (every agency still due)
     status --year 2025                              per agency: documents, state, deadline
-    verify PACKAGE [--key-id ID]                    check a package offline: signature and SM3s
+    verify PACKAGE [--key-id ID]                    check a package offline: signature, SM3s, seals
 
 Each agency's transfer is its own transaction: one failing leaves the others transferred."""
 
@@ -98,7 +98,8 @@ def status(year: int = typer.Option(..., "--year", help="年度")):
 @app.command("verify")
 def verify(package: Path = typer.Argument(..., exists=True, help="归档包（.tar）或解开后的目录"),
            key_id: str = typer.Option(None, "--key-id", help="平台公布的公钥标识：包内公钥须与之相同")):
-    """Check PACKAGE without the platform: the manifest's signature and every part's SM3."""
+    """Check PACKAGE without the platform: the manifest's signature, every part's SM3 and every
+    record's electronic seal (GZ-23) against its values."""
     report = archive_package.verify(package, key_id)
     doc = report.manifest or {}
     if doc:
@@ -109,8 +110,16 @@ def verify(package: Path = typer.Argument(..., exists=True, help="归档包（.t
                       soft_wrap=True, highlight=False)
     if report.ok:
         console.print(f"[green]核验通过：签名有效，{report.checked_parts} 个文件的 SM3 摘要"
-                      "均与清单一致[/green]", soft_wrap=True)
+                      f"均与清单一致{_seals(report)}[/green]", soft_wrap=True)
         return
     for problem in report.problems:
         console.print(f"[red]{problem}[/red]", soft_wrap=True, highlight=False)
     raise typer.Exit(1)
+
+
+def _seals(report: archive_package.Report) -> str:
+    seals = report.seals
+    if seals is None or not (seals.checked or seals.unsealed):
+        return ""
+    earlier = f"；{seals.unsealed} 条在开始盖章之前入库，没有印章" if seals.unsealed else ""
+    return f"；{seals.checked} 条记录的电子印章逐条与记录的每个值核对一致{earlier}"

@@ -97,3 +97,15 @@ def test_making_sure_of_partitions_needs_no_connection_from_the_callers_pool(emp
         assert (query_log.database_of(engine.url), date(2037, 3, 1)) in query_log._ensured
     finally:
         engine.dispose()
+
+
+@pytest.mark.req("GD-24")
+def test_the_api_describes_every_kind_of_line_the_log_writes():
+    """OpenAPI's query-log line names each kind the console explains, and the push lines' actor."""
+    from govshare.exchange.api_query import LogLineRead
+    from govshare.exchange.web_query import KINDS
+
+    fields = LogLineRead.model_json_schema()["properties"]
+    described = fields["kind"]["description"]
+    assert [k for k in KINDS if f"{k}（" not in described] == []
+    assert all(f"{who}（" in fields["actor_kind"]["description"] for who in ("user", "client", "system"))

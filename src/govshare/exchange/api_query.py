@@ -272,7 +272,8 @@ class LogLineRead(BaseModel):
                                   "file（下载共享文件）、feed（读取变更）、push（按订阅推送变更）")
     agency_id: int = Field(description="查询机关")
     provider_agency_id: int = Field(description="提供机关")
-    actor_kind: str = Field(description="user（工作人员）或 client（接口客户端）")
+    actor_kind: str = Field(description="user（工作人员）、client（接口客户端）或 system"
+                                        "（平台自身：按订阅推送变更的 push 行）")
     actor: str = Field(description="查询者")
     grant_id: int = Field(description="所依据的授权")
     resource_code: str = Field(description="资源代码")

@@ -1,12 +1,14 @@
 """Data snapshots (GZ-23): what a licence or document query returned, stored append-only as the
-exact RFC 8785 bytes that become a leaf of the receipt log. Migration 0011 adds the triggers:
-no DELETE, and no UPDATE except setting `leaf_index` once, when the worker appends the snapshot."""
+exact RFC 8785 bytes that become a leaf of the receipt log, with their RFC 9162 leaf hash computed
+as the snapshot is taken (the worker appends the hash and never reads the bytes again). Migration
+0011 adds the triggers: no DELETE, and no UPDATE except setting `leaf_index` once, when the worker
+appends the snapshot."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govshare.db import Base
@@ -40,6 +42,9 @@ class Snapshot(Base):
     case_number: Mapped[str] = mapped_column(String(64))
     query_log_id: Mapped[int | None] = mapped_column(BigInteger)
     data: Mapped[str] = mapped_column(Text)  # RFC 8785 JSON: the leaf's data, exactly
+    # SM3(0x00 || data), RFC 9162: what the worker appends to the log. The log's own leaf row is
+    # what proofs are computed from; evidence_for_leaf checks it against `data` before any file.
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     leaf_index: Mapped[int | None] = mapped_column(BigInteger)  # set once, by the worker
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import Integer, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from govshare.evidence import evidence_service, log_service
+from govshare.evidence import evidence_service, log_service, merkle
 from govshare.evidence import snapshot_policy as policy
 from govshare.evidence.keystore import KeyStore, agency_key_name
 from govshare.evidence.log_models import TreeHead
@@ -107,7 +107,7 @@ _NEXT_ID = {"postgresql": text("SELECT nextval('evidence_snapshot_id_seq')"),
             # SQLite: every writing transaction holds the write lock from BEGIN IMMEDIATE.
             "sqlite": text("SELECT coalesce(max(id), 0) + 1 FROM evidence_snapshot")}
 _COLUMNS = ("id", "taken_at", "kind", "agency_id", "actor_kind", "actor_id", "actor", "resource_code",
-            "grant_id", "case_number", "query_log_id", "data")
+            "grant_id", "case_number", "query_log_id", "data", "leaf_hash")
 _INSERT = ("INSERT INTO evidence_snapshot (" + ", ".join(_COLUMNS) + ") VALUES ("
            + ", ".join(f":{c}" for c in _COLUMNS) + ")")
 # PostgreSQL: the snapshot and its subjects' rows in one statement.
@@ -133,7 +133,7 @@ def take_snapshot(session: Session, draft: SnapshotDraft) -> int:
            "actor_kind": r.actor_kind, "actor_id": r.actor_id, "actor": r.actor[:64],
            "resource_code": draft.resource_code, "grant_id": draft.grant_id,
            "case_number": draft.case_number, "query_log_id": draft.query_log_id,
-           "data": data.decode("utf-8")}
+           "data": data.decode("utf-8"), "leaf_hash": merkle.leaf_hash(data)}
     digests = sorted(set(draft.subject_digests))
     if dialect == "postgresql":
         conn.execute(_INSERT_PG, {**row, "digests": digests})
@@ -145,8 +145,11 @@ def take_snapshot(session: Session, draft: SnapshotDraft) -> int:
     return snapshot_id
 
 
-_PENDING = (select(Snapshot.id, Snapshot.data).where(Snapshot.leaf_index.is_(None))
+# Only the id and the 32-byte leaf hash, through the partial index of the pending rows: the
+# ~1.2 KB of data a snapshot holds were hashed when it was taken and are not read again here.
+_PENDING = (select(Snapshot.id, Snapshot.leaf_hash).where(Snapshot.leaf_index.is_(None))
             .order_by(Snapshot.id))
+# Every leaf index in one statement (the trigger still checks each row is set once, nothing else).
 _SET_PG = text("UPDATE evidence_snapshot s SET leaf_index = :first + v.n - 1 "
                "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS v(id, n) WHERE s.id = v.id"
                ).bindparams(bindparam("ids", type_=ARRAY(Integer)))
@@ -156,20 +159,26 @@ _SET_ONE = (update(Snapshot).where(Snapshot.id == bindparam("sid"))
 
 @system_use("the worker appends the snapshots that queries stored to the receipt log")
 def append_pending(session: Session, limit: int = 50_000) -> int:
-    """Append up to `limit` snapshots not yet in the log, oldest first, in one `append_leaves`,
-    and record each one's leaf index; returns how many. Chosen under the log head's lock, so two
-    workers never append the same snapshot twice."""
+    """Append up to `limit` snapshots not yet in the log, oldest first, in one append, and record
+    each one's leaf index; returns how many. Chosen under the log head's lock, so two workers
+    never append the same snapshot twice."""
     log_service.hold_log_head(session)
     rows = session.execute(_PENDING.limit(limit)).all()
     if not rows:
         return 0
-    first = log_service.append_leaves(session, [r.data.encode("utf-8") for r in rows], kind=KIND)[0]
+    first = log_service.append_leaf_hashes(session, [bytes(r.leaf_hash) for r in rows], kind=KIND)[0]
+    _set_leaf_indexes(session, [r.id for r in rows], first)
+    return len(rows)
+
+
+def _set_leaf_indexes(session: Session, snapshot_ids: list[int], first: int) -> None:
+    """Record leaf `first + i` for the i-th of `snapshot_ids`: one statement on PostgreSQL, one
+    executemany on SQLite; the database refuses a leaf index set twice."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(_SET_PG, {"first": first, "ids": [r.id for r in rows]})
+        conn.execute(_SET_PG, {"first": first, "ids": snapshot_ids})
     else:
-        conn.execute(_SET_ONE, [{"sid": r.id, "leaf": first + i} for i, r in enumerate(rows)])
-    return len(rows)
+        conn.execute(_SET_ONE, [{"sid": sid, "leaf": first + i} for i, sid in enumerate(snapshot_ids)])
 
 
 @dataclass(frozen=True)

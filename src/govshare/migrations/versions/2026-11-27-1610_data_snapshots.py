@@ -23,7 +23,7 @@ branch_labels = None
 depends_on = None
 
 KEPT = ("id", "taken_at", "kind", "agency_id", "actor_kind", "actor_id", "actor", "resource_code",
-        "grant_id", "case_number", "query_log_id", "data")
+        "grant_id", "case_number", "query_log_id", "data", "leaf_hash")
 
 
 def upgrade() -> None:
@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('case_number', sa.String(length=64), nullable=False),
     sa.Column('query_log_id', sa.BigInteger(), nullable=True),
     sa.Column('data', sa.Text(), nullable=False),
+    sa.Column('leaf_hash', sa.LargeBinary(length=32), nullable=False),
     sa.Column('leaf_index', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_snapshot'))
     )

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from exchange_ingest import _grow, _timed_load, _vacuum, household_csv, subject
 from scratch import databases
@@ -63,41 +67,108 @@ def grant(sessions, code: str) -> None:
         request_service.act_on_request(s, actor(s, "police_admin"), rid, "grant", {}, today=today)
 
 
-def measure(engine, sessions, code: str, size: int, k: int) -> dict[str, list[float]]:
-    rng = random.Random(size)
-    picks = [subject(rng.randrange(size)) for _ in range(k)]
-    query_service.forget_cached_grants()
-    with unit_of_work(sessions) as s:
-        clerk = actor(s, "civil_clerk")
-        use = query_service.grant_use(s, clerk.agency_id, code)
-    out: dict[str, list[float]] = {"query_records": [], "hot path": [], "lookup": []}
-    for i, number in enumerate(picks[:200] + picks):  # the first 200 warm up
-        started = time.perf_counter()
-        with unit_of_work(sessions) as s:
-            answer = query_service.query_records(s, clerk, code, [number], DUTY, CASE)
-        if i >= 200:
-            out["query_records"].append(time.perf_counter() - started)
-        assert answer.results[0].found, number
-    out["hot path"] = asyncio.run(_hot(engine, clerk, use, picks))
-    with unit_of_work(sessions) as s:
-        for i, number in enumerate(picks[:200] + picks * 4):
-            started = time.perf_counter()
-            rows, _ = query_service.lookup(s, use, [number], None)
+@dataclass
+class Library_:
+    """One database holding the household library at one size, ready to be queried."""
+
+    engine: Any
+    sessions: Any
+    code: str
+    size: int
+    clerk: Any = None
+    use: Any = None
+    picks: list[str] = field(default_factory=list)
+
+
+def prepare(lib: Library_, k: int) -> None:
+    rng = random.Random(lib.size)
+    lib.picks = [subject(rng.randrange(lib.size)) for _ in range(k)]
+    with unit_of_work(lib.sessions) as s:
+        lib.clerk = actor(s, "civil_clerk")
+        lib.use = query_service.grant_use(s, lib.clerk.agency_id, lib.code)
+
+
+def query_records(lib: Library_, number: str) -> float:
+    started = time.perf_counter()
+    with unit_of_work(lib.sessions) as s:
+        answer = query_service.query_records(s, lib.clerk, lib.code, [number], DUTY, CASE)
+    seconds = time.perf_counter() - started
+    assert answer.results[0].found, number
+    return seconds
+
+
+async def hot_path(lib: Library_, number: str) -> float:
+    started = time.perf_counter()
+    answer = await query_pg.query(lib.engine, lib.clerk, lib.use, [number], query_service.Purpose(DUTY, CASE),
+                                  None)
+    seconds = time.perf_counter() - started
+    assert answer.results[0].found, number
+    return seconds
+
+
+def lookups(libs: list[Library_], k: int) -> list[list[float]]:
+    """query_service.lookup alone, one open session per library, the libraries taking turns."""
+    samples: list[list[float]] = [[] for _ in libs]
+    with unit_of_work(libs[0].sessions) as s0, unit_of_work(libs[1].sessions) as s1:
+        for i in range(200 + 4 * k):  # the first 200 warm up
+            for j, (lib, s) in enumerate(zip(libs, (s0, s1), strict=True)):
+                number = lib.picks[i % k]
+                started = time.perf_counter()
+                rows, _ = query_service.lookup(s, lib.use, [number], None)
+                if i >= 200:
+                    samples[j].append(time.perf_counter() - started)
+                assert number in rows
+    return samples
+
+
+def measure(libs: list[Library_], k: int) -> dict[str, list[list[float]]]:
+    """Each path over k queries per library, the libraries taking turns query by query, so the
+    other work on the shared machine weighs on both sizes alike."""
+    out: dict[str, list[list[float]]] = {"query_records": [[] for _ in libs], "hot path": [[] for _ in libs]}
+    for i in range(200 + k):
+        for j, lib in enumerate(libs):
+            seconds = query_records(lib, lib.picks[i % k])
             if i >= 200:
-                out["lookup"].append(time.perf_counter() - started)
-            assert number in rows
+                out["query_records"][j].append(seconds)
+
+    async def hot() -> None:
+        for i in range(200 + k):
+            for j, lib in enumerate(libs):
+                seconds = await hot_path(lib, lib.picks[i % k])
+                if i >= 200:
+                    out["hot path"][j].append(seconds)
+
+    asyncio.run(hot())
+    out["lookup"] = lookups(libs, k)
     return out
 
 
-async def _hot(engine, clerk, use, picks: list[str]) -> list[float]:
-    purpose, samples = query_service.Purpose(DUTY, CASE), []
-    for i, number in enumerate(picks[:200] + picks):
-        started = time.perf_counter()
-        answer = await query_pg.query(engine, clerk, use, [number], purpose, None)
-        if i >= 200:
-            samples.append(time.perf_counter() - started)
-        assert answer.results[0].found, number
-    return samples
+def build(url: str, size: int, budget: float) -> Library_:
+    """The demo city, the household library grown to `size` records (or as far as the budget
+    allows) by raw COPY, vacuumed and analysed, and the 民政局's grant of it."""
+    migrate(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with unit_of_work(sessions) as s:
+        seed(s)
+    _seconds, first = _timed_load(sessions, household_csv(1), "csv")  # creates the library
+    with unit_of_work(sessions) as s:
+        library_id, code = s.execute(select(Library.id, Library.resource_code)).one()
+    grant(sessions, code)
+    grown, started = 1, time.perf_counter()
+    while grown < size and time.perf_counter() - started < budget:
+        step = min(1_000_000, size - grown)
+        _grow(engine, grown, grown + step, library_id, first.load_id)
+        grown += step
+    loaded = time.perf_counter() - started
+    _vacuum(engine)
+    with engine.connect() as conn:
+        volume = conn.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('exchange_record'))"))
+    vacuum = time.perf_counter() - started - loaded
+    short = "" if grown >= size else f" (budget {budget:.0f} s spent before {size:,})"
+    print(f"{grown:,} records: COPY {loaded:.0f} s, VACUUM ANALYZE {vacuum:.0f} s, "
+          f"table and indexes {volume}{short}")
+    return Library_(engine, sessions, code, grown)
 
 
 def _ms(samples: list[float]) -> str:
@@ -114,39 +185,21 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=3000, help="queries per path and size")
     args = parser.parse_args()
     print(f"load average (1/5/15 min) {os.getloadavg()}")
-    for _label, url in databases("postgresql", tag="query_growth"):
-        migrate(url)
-        engine = make_engine(url)
-        sessions = make_sessionmaker(engine)
-        with unit_of_work(sessions) as s:
-            seed(s)
-        _seconds, first = _timed_load(sessions, household_csv(1), "csv")  # creates the library
-        with unit_of_work(sessions) as s:
-            library_id, code = s.execute(select(Library.id, Library.resource_code)).one()
-        grant(sessions, code)
-        started = time.perf_counter()
-        _grow(engine, 1, args.small, library_id, first.load_id)
-        _vacuum(engine)
-        print(f"{args.small:,} records: COPY and VACUUM ANALYZE {time.perf_counter() - started:.1f} s")
-        small = measure(engine, sessions, code, args.small, args.queries)
-        size, started = args.small, time.perf_counter()
-        while size < args.large and time.perf_counter() - started < args.budget:
-            step = min(1_000_000, args.large - size)
-            _grow(engine, size, size + step, library_id, first.load_id)
-            size += step
-        grown = time.perf_counter() - started
-        _vacuum(engine)
-        with engine.connect() as conn:
-            volume = conn.scalar(text("SELECT pg_size_pretty(pg_total_relation_size('exchange_record'))"))
-        print(f"{size:,} records: grown in {grown:.0f} s, VACUUM ANALYZE "
-              f"{time.perf_counter() - started - grown:.0f} s, table and indexes {volume}"
-              + ("" if size >= args.large else f" (budget {args.budget:.0f} s spent before {args.large:,})"))
-        large = measure(engine, sessions, code, size, args.queries)
-        for path in small:
-            ratio = statistics.median(large[path]) / statistics.median(small[path])
-            print(f"  {path:<13} {args.small:,}: {_ms(small[path])};  {size:,}: {_ms(large[path])};  "
+    with ExitStack() as stack:
+        small_url = stack.enter_context(contextlib.closing(databases("postgresql", tag="growth_small")))
+        large_url = stack.enter_context(contextlib.closing(databases("postgresql", tag="growth_large")))
+        libs = [build(next(small_url)[1], args.small, args.budget),
+                build(next(large_url)[1], args.large, args.budget)]
+        for lib in libs:
+            prepare(lib, args.queries)
+        print(f"load average (1/5/15 min) {os.getloadavg()}; measuring, the two sizes taking turns")
+        figures = measure(libs, args.queries)
+        for path, (small, large) in figures.items():
+            ratio = statistics.median(large) / statistics.median(small)
+            print(f"  {path:<13} {libs[0].size:,}: {_ms(small)};  {libs[1].size:,}: {_ms(large)};  "
                   f"median ratio {ratio:.2f} (target <= 1.5)")
-        engine.dispose()
+        for lib in libs:
+            lib.engine.dispose()
     print(f"load average (1/5/15 min) {os.getloadavg()}")
 
 

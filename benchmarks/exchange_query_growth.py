@@ -1,7 +1,8 @@
 """Does a consumer query stay as fast when the library grows (issue 5: lookup latency with
 10,000,000 records within 1.5x of that with 100,000)? Measured THROUGH THE QUERY PATH, on
-PostgreSQL, with 100,000 records and again after growing the same library to 10,000,000 (or as
-many as fit in the loading budget, printed):
+PostgreSQL, in two databases side by side — the household library with 100,000 records in one,
+10,000,000 (or as many as fit in the loading budget, printed) in the other — queried in turn,
+query by query, so that other work on the shared machine weighs on both sizes alike:
 
   query_records — query_service.query_records in its own unit of work, as a clerk's or the
                   ordinary API path runs it: the grant (cached), purpose, the subject normalised,
@@ -11,9 +12,10 @@ many as fit in the loading budget, printed):
   lookup        — query_service.lookup alone (the one SELECT of the query path, grant check
                   included), in one open session, so the commit's WAL flush does not hide it.
 
-The library is grown like benchmarks/exchange_ingest.py grows it: raw COPY of generated valid
+Each library is grown like benchmarks/exchange_ingest.py grows it: raw COPY of generated valid
 records into the library one ingest created (how rows arrived does not change the lookup), then
 VACUUM ANALYZE. Subjects are drawn at random over the whole library, each query a different one.
+Two throwaway databases are created and dropped.
 
     .venv/bin/python benchmarks/exchange_query_growth.py [--small 100000] [--large 10000000]
         [--budget 900] [--queries 3000]

@@ -1,6 +1,7 @@
 """The serving helpers: request metrics as a plain ASGI middleware (an unhandled error is still
 counted, as a 500, under its route's template), and the built app frozen out of the garbage
-collector's walks once the server starts (not before: a client without the lifespan freezes nothing)."""
+collector's walks once the server starts, young collections made rarer (not before: a client
+without the lifespan freezes nothing)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,10 @@ def test_requests_are_counted_by_route_template_and_status_errors_included():
 def unfrozen(monkeypatch):
     monkeypatch.setattr(serving, "_frozen", False)
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     yield
     gc.unfreeze()  # give this test process's objects back to the collector
+    gc.set_threshold(*thresholds)
 
 
 def test_the_app_is_frozen_out_of_the_collectors_walks_when_the_server_starts(db, tmp_path, unfrozen):
@@ -60,6 +63,7 @@ def test_the_app_is_frozen_out_of_the_collectors_walks_when_the_server_starts(db
     with client:  # the lifespan: what uvicorn runs at start-up
         frozen = gc.get_freeze_count()
         assert frozen > 10_000 and client.get("/healthz").status_code == 200
+        assert gc.get_threshold()[0] >= serving.YOUNG_THRESHOLD
     with client:
         assert gc.get_freeze_count() <= frozen  # once per process: nothing more frozen (freed ones leave)
     client.app.state.engine.dispose()

@@ -22,8 +22,8 @@ log = logging.getLogger("govshare.serving")
 _frozen = False
 # Young collections: Python's default runs one every 700 net container allocations — 3,300 in a
 # worker's 75-second benchmark run, 0.9 s of pauses (up to 14 ms each). Most of a request's
-# objects die by reference counting before 10,000 accumulate: 6–17 young collections in the same
-# run, 9–22 ms in all, no full collection. Cyclic garbage waits a little longer; memory is flat.
+# objects die by reference counting before 10,000 accumulate: 5–17 young collections in the same
+# run, 9–29 ms in all, no full collection. Cyclic garbage waits a little longer.
 YOUNG_THRESHOLD = 10_000
 
 

@@ -79,6 +79,11 @@ class Provider:
                     if not found:
                         return self._send(404, b"{}")
                     body = [{k: v for k, v in r.items() if k in wanted} for r in found]
+                elif path == "/tax":  # 纳税信用等级信息 (税务局): by credit code, every year's grade
+                    body = [{"uscc": subject, "year": 2024, "grade": "B",
+                             "_valid_from": "2025-04-01T00:00:00+08:00"},
+                            {"uscc": subject, "year": 2025, "grade": "A",
+                             "_valid_from": "2026-04-01T00:00:00+08:00", "_version": "2025"}]
                 elif path == "/districts":
                     body = [record(subject, "440106"), record(subject, "440104")]
                 elif path == "/other":  # someone else's record

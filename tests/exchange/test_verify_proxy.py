@@ -11,11 +11,13 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
-from govshare.exchange import query_log, query_service, verify_service
+from govshare.directory import account_service
+from govshare.exchange import endpoint_service, query_log, query_service, verify_service
+from govshare.exchange.endpoint_service import EndpointDraft
 from govshare.exchange.query_models import QueryLogEntry
 from govshare.kit.errors import Forbidden, InvalidInput
 from tests.conftest import csrf_of
-from tests.exchange.helpers import MARRIAGE, PERSONS, actor, code_of
+from tests.exchange.helpers import MARRIAGE, PERSONS, actor, code_of, enterprise
 from tests.exchange.provider_stub import Provider
 from tests.exchange.test_proxy import GRANTED, register
 from tests.exchange.test_query_service import CASE, DUTY, grant
@@ -185,3 +187,29 @@ def test_a_failing_provider_is_a_502_naming_it_and_nothing_is_logged(db, signed_
     assert (r.status_code, r.json()["code"], r.json()["provider"]) == (502, "provider_error", "广州市民政局")
     with db.session() as s:
         assert s.scalars(select(QueryLogEntry)).all() == []
+
+
+TAX = "纳税信用等级信息"  # 税务局, unconditional, 共享平台·接口, keyed by 统一社会信用代码
+
+
+@pytest.mark.req("GD-20")
+@pytest.mark.req("GZ-24")
+def test_an_unconditional_api_resource_is_verified_straight_after_the_request(db, provider):
+    with db.session() as s:  # the 税务局's administrator registers its API
+        account_service.create_user(s, actor(s, "admin"), account_service.UserDraft(
+            "tax_admin", "税务管理员", "Tax-admin-2026!", db.agency_id("tax"), ("agency_admin",)))
+    with db.session() as s:
+        endpoint_service.register_endpoint(s, actor(s, "tax_admin"), code_of(s, TAX), EndpointDraft(
+            f"{provider.url}/tax", "id", {"统一社会信用代码": "uscc", "评价年度": "year",
+                                          "信用等级": "grade"}))
+    # No decision: a catalog resource shared unconditionally is opened at once (GD-20) ...
+    g = grant(db, "market_clerk", name=TAX, items=("统一社会信用代码", "信用等级"), decider=None)
+    assert g.status == "active"
+    number = enterprise(0)["统一社会信用代码"]
+    with db.session() as s:  # ... and verified straight away: the newest year's grade decides
+        v = verify_service.verify(s, actor(s, "market_clerk"), code_of(s, TAX), number.lower(), DUTY, CASE,
+                                  {"信用等级": ["A"]})
+    assert (v.holds, v.subject, v.matched_item, v.record_version) == (
+        True, number, "统一社会信用代码", "2025")
+    assert "match" not in provider.requests[-1]["query"]  # one party item: asked as a query asks
+    assert "year" not in provider.requests[-1]["query"]["fields"]  # 评价年度: not granted, not asked

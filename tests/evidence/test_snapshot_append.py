@@ -13,7 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from govshare.evidence import log_service, merkle, snapshot_service
@@ -92,9 +92,14 @@ def test_the_worker_sets_every_leaf_index_of_a_batch_in_id_order_exactly_once(db
     take(db, 7, 2)
     assert append(db) == 2
     assert [r.leaf_index for r in rows(db)] == list(range(3, 12))
-    with pytest.raises(DBAPIError, match="append-only"), db.session() as s:  # set once, never again
-        snapshot_service._set_leaf_indexes(s, [stored[0].id], 100)
-    assert rows(db)[0].leaf_index == 3
+    # Set once, never again: the worker's statement refuses (and its whole append with it)…
+    with pytest.raises(Conflict) as twice, db.session() as s:
+        snapshot_service._set_leaf_indexes(s, [stored[1].id, stored[0].id], 100)
+    assert twice.value.rule == "snapshot_appended_once"
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:  # …and the database
+        conn.execute(text("UPDATE evidence_snapshot SET leaf_index = 100 WHERE id = :id"),
+                     {"id": stored[0].id})
+    assert [r.leaf_index for r in rows(db)] == list(range(3, 12))
 
 
 @pytest.mark.req("GZ-23")

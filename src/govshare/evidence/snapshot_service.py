@@ -150,10 +150,13 @@ def take_snapshot(session: Session, draft: SnapshotDraft) -> int:
 _PENDING = (select(Snapshot.id, Snapshot.leaf_hash).where(Snapshot.leaf_index.is_(None))
             .order_by(Snapshot.id))
 # Every leaf index in one statement (the trigger still checks each row is set once, nothing else).
+# `leaf_index IS NULL` lets the planner join through the pending rows' partial index; without it,
+# it hashes the whole table, read in full every second once it holds millions of snapshots.
 _SET_PG = text("UPDATE evidence_snapshot s SET leaf_index = :first + v.n - 1 "
-               "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS v(id, n) WHERE s.id = v.id"
+               "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS v(id, n) "
+               "WHERE s.id = v.id AND s.leaf_index IS NULL"
                ).bindparams(bindparam("ids", type_=ARRAY(Integer)))
-_SET_ONE = (update(Snapshot).where(Snapshot.id == bindparam("sid"))
+_SET_ONE = (update(Snapshot).where(Snapshot.id == bindparam("sid"), Snapshot.leaf_index.is_(None))
             .values(leaf_index=bindparam("leaf")))
 
 
@@ -163,7 +166,7 @@ def append_pending(session: Session, limit: int = 50_000) -> int:
     each one's leaf index; returns how many. Chosen under the log head's lock, so two workers
     never append the same snapshot twice."""
     log_service.hold_log_head(session)
-    rows = session.execute(_PENDING.limit(limit)).all()
+    rows = session.connection().execute(_PENDING.limit(limit)).all()  # Core: plain rows, no ORM
     if not rows:
         return 0
     first = log_service.append_leaf_hashes(session, [bytes(r.leaf_hash) for r in rows], kind=KIND)[0]
@@ -173,12 +176,17 @@ def append_pending(session: Session, limit: int = 50_000) -> int:
 
 def _set_leaf_indexes(session: Session, snapshot_ids: list[int], first: int) -> None:
     """Record leaf `first + i` for the i-th of `snapshot_ids`: one statement on PostgreSQL, one
-    executemany on SQLite; the database refuses a leaf index set twice."""
+    executemany on SQLite. Only empty leaf indexes are set (the database refuses any other
+    change); should one of them not be empty, nothing of this append stands."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        conn.execute(_SET_PG, {"first": first, "ids": snapshot_ids})
+        done = conn.execute(_SET_PG, {"first": first, "ids": snapshot_ids}).rowcount
     else:
-        conn.execute(_SET_ONE, [{"sid": sid, "leaf": first + i} for i, sid in enumerate(snapshot_ids)])
+        done = conn.execute(_SET_ONE, [{"sid": sid, "leaf": first + i}
+                                       for i, sid in enumerate(snapshot_ids)]).rowcount
+    if done != len(snapshot_ids):
+        raise Conflict(f"{len(snapshot_ids) - done} 份数据快照已写入收据日志或不存在，本次写入作废。",
+                       field="snapshot_id", rule="snapshot_appended_once")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ needs, disclosing nothing beyond the grant, with purpose, and logged (kind `veri
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
 
 from govshare.directory import account_service
-from govshare.exchange import endpoint_service, query_log, query_service, verify_service
+from govshare.exchange import endpoint_service, query_log, query_service, verify_proxy, verify_service
 from govshare.exchange.endpoint_service import EndpointDraft
 from govshare.exchange.query_models import QueryLogEntry
 from govshare.kit.errors import Forbidden, InvalidInput
@@ -105,6 +106,16 @@ def test_the_newest_registration_decides_a_divorce_is_no(db, endpoint):
         assert (v.holds, v.reason, v.unmet, v.record_version) == (
             False, "condition_not_met", ("婚姻状况",), "4")
     assert verify(db, "police_clerk", EX_WIFE, conditions={}).holds  # a registration exists
+
+
+def test_a_registration_dated_in_the_future_does_not_decide_today():
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    man = "男方公民身份号码"
+    married = verify_proxy.Match(man, {"婚姻状况": "已婚"}, "7", datetime(2020, 5, 20, tzinfo=UTC))
+    divorce = verify_proxy.Match(man, {"婚姻状况": "离婚"}, "8", datetime(2027, 1, 1, tzinfo=UTC))
+    assert verify_proxy._deciding([married, divorce], now) is married
+    assert verify_proxy._deciding([divorce], now) is divorce  # then judged not yet valid
+    assert verify_proxy._deciding([], now) is None
 
 
 @pytest.mark.req("GZ-24")

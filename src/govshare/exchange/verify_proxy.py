@@ -14,8 +14,9 @@ provider that ignores `match` can never produce a false yes), within the grant's
 
 Asked of the provider: only the party items, the conditions' items and the granted expiry items,
 plus the record's `_version` and `_valid_from` if it states them — not the other granted items:
-a yes/no needs nothing else. When several records match, the one with the latest `_valid_from`
-decides (without it, the first the provider lists). The verdict is judged exactly as a hosted
+a yes/no needs nothing else. When several records match, the one in force with the latest
+`_valid_from` decides (only future ones: the newest of them, not yet valid; without
+`_valid_from`, the first the provider lists). The verdict is judged exactly as a hosted
 record's (verify_service), logged the same way (kind `verify`, with its purpose) and, for a
 licence or document such as 婚姻登记信息, leaves its data snapshot (exchange.snapshot_service).
 
@@ -114,7 +115,7 @@ def finish(session: Session, actor: Actor, ask: Ask, sent: list[tuple[str, dict[
     fwd, now = ask.fwd, clock.now()
     subject = fwd.subjects[0]
     matches = [m for item, record in sent if (m := _matched(fwd, subject, item, record)) is not None]
-    deciding = _deciding(matches)
+    deciding = _deciding(matches, now)
     row = None if deciding is None else query_service.Row(
         0, subject, deciding.data, now, deciding.valid_from or now, now, None)
     reason, unmet, expiry = verify_service._judge(row, ask.wanted, now, clock.today())
@@ -160,12 +161,14 @@ def _matched(fwd: proxy.Forward, subject: str, item: str, record: dict[str, Any]
     return Match(item, data, version, _moment(record.get("_valid_from")))
 
 
-def _deciding(matches: list[Match]) -> Match | None:
-    """The newest by `_valid_from`; without it, the first the provider listed."""
-    if not matches:
-        return None
+def _deciding(matches: list[Match], now: datetime) -> Match | None:
+    """The newest in force by `_valid_from` (only future ones: the newest of them, not yet valid);
+    without `_valid_from`, the first the provider listed."""
     dated = [m for m in matches if m.valid_from is not None]
-    return max(dated, key=lambda m: m.valid_from) if dated else matches[0]
+    if not dated:
+        return matches[0] if matches else None
+    in_force = [m for m in dated if m.valid_from <= now]
+    return max(in_force or dated, key=lambda m: m.valid_from)
 
 
 def _moment(value: Any) -> datetime | None:

@@ -7,7 +7,6 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from urllib.parse import urlsplit
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -16,9 +15,9 @@ from govshare import evidence
 from govshare.access import policy, workflow
 from govshare.access.events import NoticeHookSet, NoticesRead
 from govshare.access.models import Notice, NoticeHook
-from govshare.kit import clock
+from govshare.kit import clock, outbox
 from govshare.kit.actor import Actor
-from govshare.kit.errors import InvalidInput, NotFound
+from govshare.kit.errors import NotFound
 from govshare.kit.outbox_models import OutboxMessage
 from govshare.kit.pagination import Page, PageRequest, paginate
 from govshare.kit.system import system_use
@@ -175,7 +174,7 @@ def set_hook(session: Session, actor: Actor, url: str, active: bool = True) -> t
     """Set where the agency's notices are pushed; every setting issues a new signing secret,
     returned once (the agency's system verifies X-Govshare-Signature with it)."""
     policy.can_set_notice_hook(actor, actor.agency_id)
-    url = _check_url(url)
+    url = outbox.check_webhook_url(url, URL_MAX)
     secret = secrets.token_hex(32)
     hook = session.get(NoticeHook, actor.agency_id)
     if hook is None:
@@ -186,22 +185,6 @@ def set_hook(session: Session, actor: Actor, url: str, active: bool = True) -> t
     evidence.record(session, NoticeHookSet(agency_id=actor.agency_id, url=url,
                                            active=hook.active), actor)
     return hook, secret
-
-
-def _check_url(url: str) -> str:
-    url = (url or "").strip()
-    if not url:
-        raise InvalidInput("请填写推送地址", field="url", rule="required")
-    if len(url) > URL_MAX:
-        raise InvalidInput(f"推送地址不能超过 {URL_MAX} 个字符", field="url", rule="max_length")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("推送地址应以 http:// 或 https:// 开头，并写明主机", field="url",
-                           rule="url")
-    if parts.username or parts.password:
-        raise InvalidInput("推送地址中不能含用户名或密码；请用签名密钥核验来源", field="url",
-                           rule="url")
-    return url
 
 
 def _payload(notice: Notice) -> dict:

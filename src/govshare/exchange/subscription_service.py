@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,7 +61,7 @@ def create(session: Session, actor: Actor, draft: Draft) -> tuple[Subscription, 
     returns the subscription and its signing secret (shown this once)."""
     policy.can_manage_subscriptions(actor)
     purpose = query_service.check_purpose(draft.duty, draft.case_number)
-    url = check_url(draft.url)
+    url = outbox.check_webhook_url(draft.url, URL_MAX)
     size = feed_service.check_limit(draft.batch_size, "batch_size")
     use = feed_service.fresh_use(session, actor.agency_id, draft.resource_code)
     after = _start(session, use, draft)
@@ -89,20 +88,6 @@ def _start(session: Session, use: query_service.GrantUse, draft: Draft) -> int:
     return 0 if draft.start == "beginning" else feed_service.latest_id(session, use)
 
 
-@system_use("a pure check of what the caller typed; the calling service checked its policy")
-def check_url(url: str) -> str:
-    """The webhook address: http(s), with a host, no credentials in it."""
-    url = (url or "").strip()
-    if not url:
-        raise InvalidInput("请填写推送地址", field="url", rule="required")
-    if len(url) > URL_MAX:
-        raise InvalidInput(f"推送地址不能超过 {URL_MAX} 个字符", field="url", rule="max_length")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("推送地址应以 http:// 或 https:// 开头，并写明主机", field="url", rule="url")
-    if parts.username or parts.password:
-        raise InvalidInput("推送地址中不能含用户名或密码；请用签名密钥核验来源", field="url", rule="url")
-    return url
 
 
 def list_subscriptions(session: Session, actor: Actor) -> list[Subscription]:

@@ -21,6 +21,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from govshare.db import unit_of_work
 from govshare.kit import clock
+from govshare.kit.errors import InvalidInput
 from govshare.kit.outbox_models import OutboxMessage
 
 log = logging.getLogger("govshare.outbox")
@@ -166,3 +168,19 @@ def _record(session_factory: sessionmaker[Session], results: list[tuple[Outgoing
                 message.next_attempt_at = at + retry_delay(message.attempts)
                 failed += 1
     return DeliveryReport(sent=sent, failed=failed, given_up=given_up)
+
+
+def check_webhook_url(url: str | None, max_length: int = 500) -> str:
+    """A webhook address an agency gives: http(s), with a host, no credentials in it (the
+    receiver checks the signature header instead), at most `max_length` characters."""
+    url = (url or "").strip()
+    if not url:
+        raise InvalidInput("请填写推送地址", field="url", rule="required")
+    if len(url) > max_length:
+        raise InvalidInput(f"推送地址不能超过 {max_length} 个字符", field="url", rule="max_length")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("推送地址应以 http:// 或 https:// 开头，并写明主机", field="url", rule="url")
+    if parts.username or parts.password:
+        raise InvalidInput("推送地址中不能含用户名或密码；请用签名密钥核验来源", field="url", rule="url")
+    return url

@@ -85,7 +85,7 @@ def test_request_validation_names_the_field_and_rule(signed_in):
     missing = assert_problem(admin.post("/api/v1/agencies", json={"name": "缺字段"}), 422,
                              "invalid_input")
     assert missing["field"] == "credit_code"
-    assert missing["detail"].startswith("字段“credit_code”不符合规则")
+    assert missing["detail"].startswith("字段“credit_code”必须填写")
     assert {(e["field"], e["rule"]) for e in missing["errors"]} == {
         ("credit_code", "missing"), ("level", "missing"), ("division_code", "missing"),
         ("responsible_name", "missing")}

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from govshare.kit.actor import Actor
-from govshare.kit.errors import DomainError, Unauthenticated
+from govshare.kit.errors import DomainError, InvalidInput, Unauthenticated
+from govshare.kit.pages import render
+from govshare.kit.validation import chinese_message
 
 log = logging.getLogger("govshare.http")
 
@@ -124,13 +126,25 @@ def _field_name(loc) -> str:
     return ".".join(parts)
 
 
-def validation_error_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": _field_name(e["loc"]), "rule": e["type"],
-               "message": e["msg"]} for e in exc.errors()]
-    first = errors[0] if errors else {"field": None, "message": ""}
-    return problem(422, "invalid_input", TITLES[422],
-                   f"字段“{first['field']}”不符合规则：{first['message']}",
-                   field=first["field"], errors=errors)
+def validation_errors(exc: RequestValidationError) -> list[dict]:
+    """Each error Pydantic found, as field, rule (Pydantic's type) and a Chinese message."""
+    found = []
+    for e in exc.errors():
+        field = _field_name(e["loc"])
+        found.append({"field": field, "rule": e["type"], "message": chinese_message(e, field)})
+    return found
+
+
+def validation_error_handler(request: Request, exc: RequestValidationError) -> Response:
+    """Problem details for programs; for people in the console, the same sentence on a page."""
+    errors = validation_errors(exc) or [{"field": None, "rule": None, "message": "输入不符合规则"}]
+    first = errors[0]
+    detail = first["message"] + (f"（另有 {len(errors) - 1} 处不符合规则）" if len(errors) > 1 else "")
+    if not request.url.path.startswith("/api/") and hasattr(request.app.state, "templates"):
+        error = InvalidInput(detail, field=first["field"], rule=first["rule"])
+        return render(request, "error.html", status_code=422, error=error)
+    return problem(422, "invalid_input", TITLES[422], detail,
+                   field=first["field"], rule=first["rule"], errors=errors)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> JSONResponse:

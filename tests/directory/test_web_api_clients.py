@@ -15,10 +15,11 @@ from tests.directory.conftest_web import count, field_error, input_value, post_f
 TOKEN = re.compile(r'<code class="token" id="issued-token">([^<]+)</code>')
 
 
-def _issue(client, agency_id: int, name: str = "婚姻登记系统", *roles: str, expires_on=""):
+def _issue(client, agency_id: int, name: str = "婚姻登记系统", *roles: str, expires_on="",
+           follow=True):
     data = [("name", name), ("expires_on", expires_on)]
     data += [("roles", r) for r in roles or ("agency_staff",)]
-    return post_form(client, f"/agencies/{agency_id}/api-clients", data)
+    return post_form(client, f"/agencies/{agency_id}/api-clients", data, follow=follow)
 
 
 def _state_of(page: str, name: str) -> str:
@@ -31,8 +32,10 @@ def _state_of(page: str, name: str) -> str:
 def test_the_token_is_shown_once_with_a_warning_and_works(signed_in, db):
     client = signed_in("civil_admin")
     civil = db.agency_id("civil")
-    r = _issue(client, civil, "婚姻登记系统", "agency_staff",
-               expires_on=(today() + timedelta(days=30)).isoformat())
+    posted = _issue(client, civil, "婚姻登记系统", "agency_staff",
+                    expires_on=(today() + timedelta(days=30)).isoformat(), follow=False)
+    assert posted.status_code == 303 and "issued-token" not in posted.text
+    r = client.get(posted.headers["location"])
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     token = TOKEN.search(r.text).group(1)
     assert "请立即复制并妥善保存此令牌" in r.text
@@ -41,6 +44,31 @@ def test_the_token_is_shown_once_with_a_warning_and_works(signed_in, db):
     assert me["kind"] == "api_client" and me["agency_id"] == civil
     again = client.get(f"/agencies/{civil}/api-clients").text
     assert token not in again and "issued-token" not in again
+
+
+@pytest.mark.req("GD-31")
+def test_reloading_after_issuing_issues_nothing_and_shows_no_token(signed_in, db):
+    client = signed_in("civil_admin")
+    civil = db.agency_id("civil")
+    posted = _issue(client, civil, "不动产系统", follow=False)
+    shown = client.get(posted.headers["location"])
+    token = TOKEN.search(shown.text).group(1)
+    for _ in range(2):  # the browser's reload of the page it was sent to after the post
+        again = client.get(posted.headers["location"])
+        assert again.status_code == 200 and token not in again.text
+        assert "issued-token" not in again.text and "令牌已签发" in again.text
+    assert count(db, ApiClient) == 1
+    assert _state_of(again.text, "不动产系统") == "有效"
+
+
+@pytest.mark.req("GD-31")
+def test_a_token_issued_for_one_agency_is_not_shown_on_another_s_page(signed_in, db):
+    client = signed_in("admin")
+    civil, police = db.agency_id("civil"), db.agency_id("police")
+    _issue(client, civil, "婚姻登记系统", follow=False)
+    other = client.get(f"/agencies/{police}/api-clients").text
+    assert "issued-token" not in other
+    assert "issued-token" not in client.get(f"/agencies/{civil}/api-clients").text
 
 
 @pytest.mark.req("GD-31")

@@ -220,11 +220,21 @@ def _users_page(request: Request, db: Session, actor: Actor, agency_id: str, pag
 CLIENT_FIELDS = ("name", "roles", "expires_on")
 
 
+# The token just issued waits in the signed session for the one page after the redirect, which
+# takes it out: a reload (or the back button) re-posts nothing and shows no token again.
+ISSUED_KEY = "issued_api_client"
+
+
 @router.get("/agencies/{agency_id}/api-clients")
 def api_clients(request: Request, agency_id: int, db: DbSession, actor: PageActor,
                 notice: str = ""):
-    return _clients_page(request, db, actor, agency_id, form={"roles": ["agency_staff"]},
-                         notice=notice)
+    issued = request.session.pop(ISSUED_KEY, None)
+    if issued is not None and issued.get("agency_id") != agency_id:
+        issued = None  # shown only on its own agency's page; taken out of the session either way
+    response = _clients_page(request, db, actor, agency_id, form={"roles": ["agency_staff"]},
+                             notice=notice, issued=issued)
+    response.headers["Cache-Control"] = "no-store"  # the token must not linger in a cache
+    return response
 
 
 @router.post("/agencies/{agency_id}/api-clients")
@@ -239,10 +249,10 @@ def issue_api_client(request: Request, agency_id: int, db: DbSession, actor: Pag
     except FIXABLE as exc:
         return _clients_page(request, db, actor, agency_id, form=values, status=exc.status,
                              errors=_errors(db, exc, CLIENT_FIELDS, {"expires_at": "expires_on"}))
-    response = _clients_page(request, db, actor, agency_id, form={"roles": ["agency_staff"]},
-                             issued=issued)
-    response.headers["Cache-Control"] = "no-store"  # the token must not linger in a cache
-    return response
+    request.session[ISSUED_KEY] = {"agency_id": agency_id, "name": issued.client.name,
+                                   "token": issued.token}
+    # Post/redirect/get: reloading the page after this asks for the list, not another token.
+    return RedirectResponse(f"/agencies/{agency_id}/api-clients?notice=issued", status_code=303)
 
 
 @router.post("/agencies/{agency_id}/api-clients/{client_id}/revoke")
@@ -266,7 +276,7 @@ def _clients_of(db: Session, actor: Actor, agency_id: int):
 
 def _clients_page(request: Request, db: Session, actor: Actor, agency_id: int, *, form: dict,
                   errors: dict | None = None, status: int = 200, notice: str = "",
-                  issued: account_service.IssuedClient | None = None):
+                  issued: dict | None = None):
     agency, clients = _clients_of(db, actor, agency_id)
     at = now()
     states = {c.id: _client_state(c.revoked_at, c.expires_at, at) for c in clients}

@@ -113,6 +113,8 @@ class ApiQueryRead(BaseModel):
     masked_items: list[str] = Field(description="未授权的敏感信息项：不请求，若返回则脱敏")
     division_code: str | None = Field(description="授权限定的行政区划（GZ-21），已随请求传给提供机关")
     results: list[ApiResultRead] = Field(description="按请求顺序，每个主体一项")
+    snapshot_id: int | None = Field(None, description="证照、文书类资源（如婚姻登记信息）：本次答复的数据快照"
+                                                      "编号（GZ-23）；其他资源为空")
 
 
 def answer_json(a: proxy.Answer) -> dict[str, Any]:
@@ -121,7 +123,8 @@ def answer_json(a: proxy.Answer) -> dict[str, Any]:
             "duty": a.purpose.duty, "case_number": a.purpose.case_number, "items": list(a.items),
             "masked_items": list(a.masked_items), "division_code": a.division_code,
             "results": [{"subject": r.subject, "found": r.found, "records": r.records,
-                         "masked": list(r.masked), "removed": list(r.removed)} for r in a.results]}
+                         "masked": list(r.masked), "removed": list(r.removed)} for r in a.results],
+            "snapshot_id": a.snapshot_id}
 
 
 def _forward(request: Request, body: ApiQueryCreate) -> Response:

@@ -225,7 +225,8 @@ class VerdictRead(BaseModel):
     matched_item: str | None = Field(description="经接口核验时，号码所在的当事人信息项（如女方公民身份号码）")
 
 
-def _verdict_json(v: verify_service.Verdict) -> dict[str, Any]:
+def verdict_json(v: verify_service.Verdict) -> dict[str, Any]:
+    """The verdict as VerdictRead describes it (the API and `govshare exchange verify --json`)."""
     return VerdictRead(explanation=v.explanation, **{k: getattr(v, k) for k in VerdictRead.model_fields
                                                       if k != "explanation"}).model_dump(mode="json")
 
@@ -242,14 +243,14 @@ def _verify(request: Request, body: VerificationCreate) -> Response:
         with unit_of_work(request.app.state.sessionmaker) as session:
             verdict = verify_service.verify(session, actor, body.resource_code, body.subject, body.duty,
                                             body.case_number, body.conditions)
-        return JSONResponse(_verdict_json(verdict))
+        return JSONResponse(verdict_json(verdict))
     try:
         sent = verify_proxy.call(ask)
     except proxy.ProviderFailed as exc:
         return problem(exc.status, exc.code, {502: "提供机关接口出错", 504: "提供机关接口超时"}[exc.status],
                        exc.message, provider=exc.provider, resource_code=exc.resource_code)
     with unit_of_work(request.app.state.sessionmaker) as session:
-        return JSONResponse(_verdict_json(verify_proxy.finish(session, actor, ask, sent)))
+        return JSONResponse(verdict_json(verify_proxy.finish(session, actor, ask, sent)))
 
 
 async def verify(body: VerificationCreate, request: Request) -> Response:

@@ -29,13 +29,14 @@ PRODUCED_HELP = "记录缺少 _produced_at 时使用的数据产生时间（ISO 
 
 
 def register() -> typer.Typer:
-    from govshare.exchange import cli_files, cli_seals  # here: they import this module
+    from govshare.exchange import cli_files, cli_query, cli_seals  # here: they import this module
     from govshare.exchange.cli_archive import app as archive_app
     from govshare.exchange.cli_feed import attach as attach_feed
     app.add_typer(cli_files.app, name="file")
     app.add_typer(cli_seals.app, name="seals")
     app.add_typer(archive_app, name="archive")
     attach_feed(app)
+    cli_query.attach(app)
     return app
 
 

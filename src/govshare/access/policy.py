@@ -32,6 +32,10 @@ def can_act_on_request(actor: Actor, request: AccessRequest, divisions: tuple[st
     try:
         can_read_request(actor, request, divisions)
     except NotFound:
+        if actor.has(Role.IT_AUTHORITY):  # a district's IT authority, the request another's
+            raise Forbidden(
+                f"该申请的申请机关和提供机关都不属于本区（行政区划 {actor.division_code}），"
+                "由其所属区或市信息化主管部门协调办理（GZ-21）", code="other_division") from None
         raise Forbidden("无权办理其他机关的共享申请", code="not_a_party") from None
 
 
@@ -42,6 +46,18 @@ def can_view_queue(actor: Actor, queue: str) -> None:
         raise NotFound(f"没有“{queue}”这个申请列表")
     if not actor.has(*needs[queue]) or (queue in ("mine", "inbox") and actor.agency_id is None):
         raise Forbidden("无权查看该申请列表")
+
+
+def queue_division(actor: Actor, queue: str) -> str | None:
+    """The division a queue is limited to, or None for the whole city. A district's IT authority
+    coordinates its own division (GZ-21, the two-level platforms): in the coordination queue and
+    the list of all requests it sees those whose requester or provider belongs to it. The city IT
+    authority, and oversight, see every request."""
+    if queue not in ("coordination", "all") or actor.has(*OVERSIGHT):
+        return None
+    if actor.has(Role.IT_AUTHORITY) and not actor.is_city_it_authority:
+        return actor.division_code or ""
+    return None
 
 
 def can_read_grant(actor: Actor, grant: Grant) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from govshare.access import policy, workflow
 from govshare.access.models import AccessRequest
 from govshare.access.workflow import RequestState, RequestStatus
+from govshare.directory.models import Agency
 from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.pagination import Page, PageRequest, paginate
@@ -97,8 +98,18 @@ def _queue(stmt: Select, actor: Actor, queue: str) -> Select:
         # The provider's part: decisions to take and supplies owed, and what it decided before.
         return stmt.where(AccessRequest.provider_agency_id == actor.agency_id,
                           AccessRequest.route != workflow.Route.UNCONDITIONAL.value)
+    division = policy.queue_division(actor, queue)
+    if division is not None:
+        stmt = _in_division(stmt, division)
     if queue == "coordination":
         return stmt.where(AccessRequest.status.in_([s.value for s in IT_STATES]))
     if queue == "government":
         return stmt.where(AccessRequest.status == S.AT_GOVERNMENT.value)
     return stmt
+
+
+def _in_division(stmt: Select, division: str) -> Select:
+    """Requests whose requester or provider is an agency of the division (GZ-21)."""
+    agencies = select(Agency.id).where(Agency.division_code == division)
+    return stmt.where(or_(AccessRequest.requester_agency_id.in_(agencies),
+                          AccessRequest.provider_agency_id.in_(agencies)))

@@ -20,6 +20,7 @@ from govshare.evidence import cli as evidence_cli
 from govshare.exchange import cli as exchange_cli
 from govshare.kit.cli import console, fail, operator, sessions
 from govshare.kit.errors import DomainError, InvalidInput
+from govshare.workdays import cli as workdays_cli
 
 app = typer.Typer(help="govshare — 政务信息资源共享平台", no_args_is_help=True)
 workdays_app = typer.Typer(help="工作日历：节假日、调休与期限计算", no_args_is_help=True)
@@ -32,6 +33,7 @@ app.add_typer(exchange_cli.register(), name="exchange")
 app.add_typer(evidence_cli.keys_app, name="keys")
 app.command("verify")(evidence_cli.verify_file)
 evidence_cli.register_audit(audit_app)
+workdays_cli.register(workdays_app)
 
 
 def _sessions(settings: Settings):

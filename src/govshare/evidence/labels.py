@@ -13,6 +13,7 @@ EVENT_LABELS = {
     # workdays
     "WorkdaySet": "设置工作日/节假日", "WorkdayCleared": "清除日历调整",
     "HolidayYearDeclared": "录入年度节假日",
+    "HolidayYearDeclarationWithdrawn": "撤回年度放假安排的确认",
     # catalog
     "EntryDrafted": "编制目录条目", "EntryRevised": "修订目录条目", "ConfidentialityReviewed": "保密审查",
     "EntrySubmitted": "报送目录条目", "EntryFiled": "目录条目备案", "EntryReturned": "退回目录条目",

@@ -68,6 +68,14 @@ def declare_year(year: int, db: DbSession, actor: CurrentActor):
     return _year(db, actor, year)
 
 
+@router.post("/years/{year}/undeclare", response_model=YearRead)
+def undeclare_year(year: int, db: DbSession, actor: CurrentActor):
+    """Take back a year's declaration (city IT authority): its deadlines are provisional again,
+    no date moves. 404 `year_not_declared`; 409 `year_past` for a year already over."""
+    service.undeclare_year(db, actor, year)
+    return _year(db, actor, year)
+
+
 @router.get("/years/{year}", response_model=YearRead)
 def get_year(year: int, db: DbSession, actor: CurrentActor):
     """The holidays and make-up workdays of a year, with who entered them."""

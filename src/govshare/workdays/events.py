@@ -23,3 +23,11 @@ class HolidayYearDeclared(Event):
     """The year's arrangement is entered in full: deadlines in it are no longer provisional."""
 
     year: int
+
+
+@dataclass(frozen=True)
+class HolidayYearDeclarationWithdrawn(Event):
+    """The declaration is taken back: the year's deadlines are provisional again; no date moves."""
+
+    year: int
+    declared_by: str

@@ -9,12 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare import evidence
+from govshare.kit import clock
 from govshare.kit.actor import Actor
-from govshare.kit.errors import InvalidInput, NotFound
+from govshare.kit.errors import Conflict, InvalidInput, NotFound
 from govshare.kit.system import system_use
 from govshare.workdays import policy
 from govshare.workdays.calendar import LIBRARY_YEARS, Count, Deadline, WorkCalendar
-from govshare.workdays.events import HolidayYearDeclared, WorkdayCleared, WorkdaySet
+from govshare.workdays.events import (
+    HolidayYearDeclarationWithdrawn,
+    HolidayYearDeclared,
+    WorkdayCleared,
+    WorkdaySet,
+)
 from govshare.workdays.models import DayOverride, DeclaredYear
 
 NAME_MAX = 64  # the column's width
@@ -81,6 +87,25 @@ def declare_year(session: Session, actor: Actor, year: int) -> DeclaredYear:
         session.flush()
         evidence.record(session, HolidayYearDeclared(year=year), actor)
     return row
+
+
+def undeclare_year(session: Session, actor: Actor, year: int, today: date | None = None) -> None:
+    """Take back a year's declaration: its deadlines are provisional (暂定) again.
+
+    Safe for open deadlines: a declaration moves no date (the days entered stay), it only says the
+    entries are complete, and deadlines are recounted with today's calendar anyway. A year already
+    past is refused: its arrangement was final and deadlines were kept by it."""
+    policy.can_edit_calendar(actor)
+    row = session.get(DeclaredYear, year)
+    if row is None:
+        raise NotFound(f"{year} 年的放假安排没有确认过，无需撤回", code="year_not_declared")
+    if year < (today or clock.today()).year:
+        raise Conflict(f"{year} 年已经过去，其放假安排的确认不能撤回：该年的期限已按它计算并届满",
+                       code="year_past")
+    session.delete(row)
+    session.flush()
+    evidence.record(session, HolidayYearDeclarationWithdrawn(
+        year=year, declared_by=row.declared_by_name), actor)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from govshare.workdays import policy, service
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 KINDS = {"holiday": False, "workday": True}
 NOTICES = {"set": "已保存。", "cleared": "已删除人工设定，该日恢复按内置日历或周末规则计算。",
-           "declared": "已确认本年放假安排录入完毕，涉及本年的期限不再是暂定。"}
+           "declared": "已确认本年放假安排录入完毕，涉及本年的期限不再是暂定。",
+           "undeclared": "已撤回本年放假安排的确认，涉及本年的期限重新标记为暂定；已录入的日期不变。"}
 
 
 # The calculator is a GET form: it changes nothing, so a result can be bookmarked or sent on.
@@ -76,6 +77,20 @@ def declare_year(request: Request, db: DbSession, actor: PageActor, form: Checke
     except DomainError as exc:
         return _failed(request, db, actor, form, exc)
     return _done(year, "declared")
+
+
+@router.post("/workdays/undeclare")
+def undeclare_year(request: Request, db: DbSession, actor: PageActor, form: CheckedForm):
+    """Take back a year's declaration, once the person ticked that they mean it."""
+    try:
+        year = _year(_text(form, "year"))
+        if _text(form, "confirm") != "yes":
+            raise InvalidInput("请勾选确认撤回：撤回后涉及本年的期限重新变为暂定",
+                               field="confirm", rule="required")
+        service.undeclare_year(db, actor, year)
+    except DomainError as exc:
+        return _failed(request, db, actor, form, exc)
+    return _done(year, "undeclared")
 
 
 def _page(request: Request, db, actor: Actor, year: int, error: DomainError | None = None,

@@ -186,19 +186,50 @@ def test_a_post_without_the_csrf_token_is_refused(db, signed_in, due_soon):
         assert s.scalar(select(Notice.id).where(Notice.read_at.is_not(None))) is None
 
 
+def _hook_events(db) -> int:
+    with db.session() as s:
+        return len(list(s.scalars(select(AuditEvent)
+                                  .where(AuditEvent.event_type == "NoticeHookSet"))))
+
+
+def _post_hook(client, html: str, url: str, **extra):
+    return client.post("/access/notices/hook", data={"csrf_token": csrf_of(html), "url": url,
+                                                     "active": "on"}, **extra)
+
+
+@pytest.mark.req("GD-31")
 def test_the_admin_sets_the_webhook_on_the_page_and_sees_the_secret_once(db, signed_in):
     admin = signed_in("police_admin")
     html = admin.get("/access/notices").text
     assert "尚未设置推送地址" in html
-    bad = admin.post("/access/notices/hook", data={"csrf_token": csrf_of(html), "url": "gaj",
-                                                   "active": "on"})
+    bad = _post_hook(admin, html, "gaj")
     assert bad.status_code == 422 and "http://" in bad.text and 'value="gaj"' in bad.text
-    ok = admin.post("/access/notices/hook", data={"csrf_token": csrf_of(html),
-                                                  "url": "https://gaj.example.gov.cn/hook",
-                                                  "active": "on"})
-    assert ok.status_code == 200 and 'id="hook-secret"' in ok.text
+    posted = _post_hook(admin, html, "https://gaj.example.gov.cn/hook", follow_redirects=False)
+    assert posted.status_code == 303 and 'id="hook-secret"' not in posted.text
+    ok = admin.get(posted.headers["location"])
+    assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"
+    assert 'id="hook-secret"' in ok.text and "请立即复制并妥善保存签名密钥" in ok.text
     with db.session() as s:
         hook = s.get(NoticeHook, db.agency_id("police"))
         assert hook.url == "https://gaj.example.gov.cn/hook" and hook.secret in ok.text
     later = admin.get("/access/notices").text
     assert hook.secret not in later and "https://gaj.example.gov.cn/hook" in later
+
+
+@pytest.mark.req("GD-31")
+def test_reloading_after_setting_the_webhook_sets_nothing_and_shows_no_secret(db, signed_in):
+    admin = signed_in("police_admin")
+    posted = _post_hook(admin, admin.get("/access/notices").text,
+                        "https://gaj.example.gov.cn/hook", follow_redirects=False)
+    shown = admin.get(posted.headers["location"]).text
+    with db.session() as s:
+        secret = s.get(NoticeHook, db.agency_id("police")).secret
+    assert secret in shown and _hook_events(db) == 1
+    for _ in range(2):  # the browser's reload of the page it was sent to after the post
+        again = admin.get(posted.headers["location"])
+        assert again.status_code == 200 and secret not in again.text
+        assert 'id="hook-secret"' not in again.text and "签名密钥已生成" in again.text
+    with db.session() as s:  # the agency's system keeps verifying with the secret it was given
+        assert s.get(NoticeHook, db.agency_id("police")).secret == secret
+    assert _hook_events(db) == 1
+

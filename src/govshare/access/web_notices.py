@@ -19,11 +19,22 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 NOTICES = {"read": "已标记为已读。", "all-read": "本机关的提醒已全部标记为已读。"}
 
+# The secret just issued waits in the signed session for the one page after the redirect, which
+# takes it out: a reload (or the back button) re-posts nothing, so no new secret replaces the one
+# the agency's system was just given, and the page shows none again.
+ISSUED_KEY = "issued_notice_hook"
+
 
 @router.get("/access/notices")
 def notices_page(request: Request, db: DbSession, actor: PageActor, unread: bool = False,
                  page: int = 1, notice: str = ""):
-    return _page(request, db, actor, unread=unread, page=page, notice=NOTICES.get(notice))
+    issued = request.session.pop(ISSUED_KEY, None)
+    if issued is not None and issued.get("agency_id") != actor.agency_id:
+        issued = None  # shown only to its own agency; taken out of the session either way
+    response = _page(request, db, actor, unread=unread, page=page, notice=NOTICES.get(notice),
+                     issued=issued, hook_set=notice == "hook-set")
+    response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
+    return response
 
 
 @router.post("/access/notices/{notice_id:int}/read")
@@ -46,8 +57,10 @@ def set_hook(request: Request, db: DbSession, actor: PageActor, form: Posted):
     except FIXABLE as exc:
         return _page(request, db, actor, hook_form=values, errors=errors_of(exc),
                      status=exc.status)
-    return _page(request, db, actor, issued={"url": hook.url, "active": hook.active,
-                                             "secret": secret})
+    request.session[ISSUED_KEY] = {"agency_id": actor.agency_id, "url": hook.url,
+                                   "active": hook.active, "secret": secret}
+    # Post/redirect/get: reloading the page after this asks for the inbox, not another secret.
+    return RedirectResponse("/access/notices?notice=hook-set#hook", status_code=303)
 
 
 def _back(form, notice: str) -> str:
@@ -59,7 +72,7 @@ def _back(form, notice: str) -> str:
 
 def _page(request: Request, db: Session, actor: Actor, *, unread: bool = False, page: int = 1,
           notice: str | None = None, hook_form: dict | None = None, errors: dict | None = None,
-          issued: dict | None = None, status: int = 200):
+          issued: dict | None = None, hook_set: bool = False, status: int = 200):
     page = max(page, 1)
     found = notice_service.list_notices(db, actor, page_request(page), unread_only=unread)
     hook = notice_service.get_hook(db, actor)
@@ -69,5 +82,5 @@ def _page(request: Request, db: Session, actor: Actor, *, unread: bool = False, 
                   total=found.total, unread=unread, unread_count=notice_service.unread_count(db, actor),
                   page=page, pages=max((found.total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
                   kind_label=notice_service.kind_label, notice=notice, hook=hook, admin=admin,
-                  hook_form=form, errors=errors or {}, issued=issued,
+                  hook_form=form, errors=errors or {}, issued=issued, hook_set=hook_set,
                   signature_header=SIGNATURE_HEADER, delivery_header=DELIVERY_HEADER)

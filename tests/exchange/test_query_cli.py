@@ -203,4 +203,5 @@ def test_a_query_of_an_api_resource_goes_to_the_provider(db, cli, endpoint):  # 
     assert [x.kind for x in log_lines(db)] == ["api", "api"]
     as_of, out = cli("query", code, HUSBAND, *purpose(police), "--as-of", "2026-01-01")
     assert as_of.exit_code == 2 and "字段 as_of，规则 not_supported" in out
-    assert len(endpoint.requests) == 2
+    # two queries, each by the key and by 女方公民身份号码 (`match`); the --as-of one sends nothing
+    assert [r["query"].get("match") for r in endpoint.requests] == [None, "woman_id"] * 2

@@ -86,14 +86,16 @@ def put_endpoint(resource_code: str, body: EndpointWrite, db: DbSession, actor: 
 
 class ApiQueryCreate(BaseModel):
     resource_code: str = Field(description="资源代码（共享方式为共享平台·接口）")
-    subjects: list[Any] = Field(description=f"主体标识，1–{proxy.MAX_SUBJECTS} 个")
+    subjects: list[Any] = Field(description=f"主体标识，1–{proxy.MAX_SUBJECTS} 个。按主体信息项查找，"
+                                             "也按授权明文的同类号码项查找（如婚姻登记信息的"
+                                             "女方公民身份号码，平台以 match 参数请求）")
     duty: str = DUTY
     case_number: str = CASE
 
 
 class ApiResultRead(BaseModel):
     subject: str = Field(description="主体标识（规范化后）")
-    found: bool = Field(description="提供机关在授权范围内是否有记录")
+    found: bool = Field(description="提供机关在授权范围内是否有记录（记录中相应字段确为该号码才算）")
     records: list[dict[str, Any]] = Field(description="记录：信息项名称 → 值；授权的明文，未授权的敏感信息项"
                                                       "（若提供机关仍返回）脱敏，其余一概剔除")
     masked: list[str] = Field(description="脱敏显示的信息项")

@@ -5,14 +5,17 @@ a writing transaction holds the write lock):
 
 1. `prepare` (reads): the caller's purpose (duty and case number, GD-24), the agency's grant in
    force (access.grant_service.usable_grant), the registered endpoint, the subjects normalised.
-2. `call` (no database): one GET per subject to the provider, within one overall deadline (the
-   endpoint's timeout). On the way OUT only the granted items are asked (`fields`), with the
-   grant's division and row scope (`division_code`, `divisions`) and the purpose in headers.
-3. `finish` (one INSERT): on the way BACK every field that is not a granted item is removed,
-   whatever the provider sent; a sensitive item the grant does not list, if the provider sent
-   it anyway, is masked exactly as a hosted-library query masks it (exchange.masking); a record of
-   another subject, or (when the endpoint names the division field) of a division outside the
-   grant (GZ-21), is dropped. The forwarded query is written to the query log (kind `api`).
+2. `call` (no database): one GET per subject and party item (exchange.parties: by the key item,
+   and by each other granted party item such as 女方公民身份号码 with `match=<its field>`), all
+   within one overall deadline (the endpoint's timeout). On the way OUT only the granted items are
+   asked (`fields`), with the grant's division and row scope (`division_code`, `divisions`) and
+   the purpose in headers.
+3. `finish` (one INSERT): on the way BACK a record counts only if its field for the party item it
+   was asked by holds the number asked and (when the endpoint names the division field) it lies
+   within the grant's division (GZ-21) — `counts`, which verification shares; then every field
+   that is not a granted item is removed, whatever the provider sent, and a sensitive item the
+   grant does not list, if the provider sent it anyway, is masked exactly as a hosted-library
+   query masks it (exchange.masking). The forwarded query is written to the query log (kind `api`).
 
 A provider that cannot be reached or answers with an error or something that is not JSON
 records is a 502 naming the provider; one that does not answer in time, a 504."""
@@ -32,7 +35,15 @@ from sqlalchemy.orm import Session
 from govshare.access import grant_service
 from govshare.directory.models import Agency
 from govshare.exchange import endpoint_policy as policy
-from govshare.exchange import endpoint_service, masking, query_log, query_service, snapshot_service, subjects
+from govshare.exchange import (
+    endpoint_service,
+    masking,
+    parties,
+    query_log,
+    query_service,
+    snapshot_service,
+    subjects,
+)
 from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import DomainError, InvalidInput
@@ -40,6 +51,8 @@ from govshare.kit.errors import DomainError, InvalidInput
 MAX_SUBJECTS = 20
 MAX_ANSWER_BYTES = 1_000_000
 _client = httpx.Client(follow_redirects=False, trust_env=False)
+
+Sent = tuple[str, dict[str, Any]]  # (the party item the number was asked by, a record the provider sent)
 
 
 class ProviderFailed(DomainError):
@@ -84,6 +97,8 @@ class Forward:
     secret: str
     timeout: float
     division_field: str
+    # the items the number is looked up in, the subject item first (exchange.parties)
+    parties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,15 +150,14 @@ def prepare(session: Session, actor: Actor, resource_code: str, subject_ids: lis
         entry.name, purpose, keys, entry.subject_item, normalise, grant.division_code,
         frozenset((grant.row_scope or {}).get("division_codes") or ()), clear, masked,
         endpoint.base_url, endpoint.subject_param, dict(endpoint.fields), endpoint.auth_header,
-        endpoint.secret, endpoint.timeout_seconds, endpoint.division_field)
+        endpoint.secret, endpoint.timeout_seconds, endpoint.division_field,
+        parties.party_items(entry.subject_item, clear, endpoint.fields))
 
 
-def call(fwd: Forward, match: str = "",
-         also: tuple[str, ...] = ()) -> dict[str, list[dict[str, Any]] | None]:
-    """Ask the provider for each subject (None: it has no record). No database is touched.
-    `match` names the provider field the number is to be found in when it is not the subject
-    item's (verification by either party, exchange.verify_proxy); `also`, fields asked besides the
-    items (the record's `_version`, `_valid_from`)."""
+def call(fwd: Forward, also: tuple[str, ...] = ()) -> dict[str, list[Sent]]:
+    """Ask the provider for each subject by each party item: by the subject item as is, by another
+    with `match=<its field>` (the provider looks the number up there). No database is touched.
+    `also`: fields asked besides the items (verification's `_version`, `_valid_from`)."""
     asked = [fwd.fields[n] for n in fwd.clear if n in fwd.fields]
     if fwd.subject_item in fwd.fields and fwd.fields[fwd.subject_item] not in asked:
         asked.append(fwd.fields[fwd.subject_item])  # to check each record is the one asked for
@@ -157,16 +171,18 @@ def call(fwd: Forward, match: str = "",
     if fwd.auth_header:
         headers[fwd.auth_header] = fwd.secret
     deadline = time.monotonic() + fwd.timeout
-    out: dict[str, list[dict[str, Any]] | None] = {}
+    out: dict[str, list[Sent]] = {}
     for subject in fwd.subjects:
-        params = {fwd.subject_param: subject, "fields": ",".join(asked)}
-        if match:
-            params["match"] = match
-        if fwd.division_code:
-            params["division_code"] = fwd.division_code
-        if fwd.divisions:
-            params["divisions"] = ",".join(sorted(fwd.divisions))
-        out[subject] = _get(fwd, params, headers, deadline)
+        out[subject] = []
+        for item in fwd.parties or ("",):
+            params = {fwd.subject_param: subject, "fields": ",".join(asked)}
+            if item and item != fwd.subject_item:
+                params["match"] = fwd.fields[item]
+            if fwd.division_code:
+                params["division_code"] = fwd.division_code
+            if fwd.divisions:
+                params["divisions"] = ",".join(sorted(fwd.divisions))
+            out[subject] += [(item, r) for r in _get(fwd, params, headers, deadline) or ()]
     return out
 
 
@@ -202,17 +218,18 @@ def _get(fwd: Forward, params: dict[str, str], headers: dict[str, str],
     return records
 
 
-def finish(session: Session, actor: Actor, fwd: Forward,
-           raw: dict[str, list[dict[str, Any]] | None]) -> Answer:
+def finish(session: Session, actor: Actor, fwd: Forward, raw: dict[str, list[Sent]]) -> Answer:
     """The provider's answer cut to the grant, and its query-log line."""
     policy.can_query(actor)
     by_field = {f: n for n, f in fwd.fields.items()}
     results = []
     for subject in fwd.subjects:
         shown, masked, removed = [], set(), set()
-        for record in raw.get(subject) or []:
-            kept = _cut(fwd, subject, record, by_field, masked, removed)
-            if kept is not None:
+        for item, record in raw.get(subject) or []:
+            if not counts(fwd, subject, item, record):
+                continue  # another subject's, or another division's: not disclosed, not even that it exists
+            kept = _cut(fwd, record, by_field, masked, removed)
+            if kept not in shown:  # one record found by two party items is shown once
                 shown.append(kept)
         results.append(Result(subject, bool(shown), shown, tuple(sorted(masked)), tuple(sorted(removed))))
     queried_at = clock.now()
@@ -229,17 +246,17 @@ def finish(session: Session, actor: Actor, fwd: Forward,
         fwd.purpose, fwd.clear, tuple(fwd.masked), fwd.division_code, results))
 
 
-def _cut(fwd: Forward, subject: str, record: dict[str, Any], by_field: dict[str, str],
-         masked: set[str], removed: set[str]) -> dict[str, Any] | None:
+def counts(fwd: Forward, subject: str, item: str, record: dict[str, Any]) -> bool:
+    """Whether a record the provider sent when asked by party `item` is the subject's: its field
+    for that item holds the number asked, and it lies within the grant's division (GZ-21). Without
+    a subject item (no party to check) only the division is."""
     if not in_scope(fwd, record):
-        return None  # GZ-21: not disclosed, not even that it exists
-    key_field = fwd.fields.get(fwd.subject_item or "")
-    if key_field is not None and key_field in record:
-        try:
-            if fwd.normalise(record[key_field], "subject") != subject:
-                return None  # another subject's record: never passed on
-        except InvalidInput:
-            return None
+        return False
+    return not item or parties.holds_number(fwd.normalise, record, fwd.fields.get(item), subject)
+
+
+def _cut(fwd: Forward, record: dict[str, Any], by_field: dict[str, str],
+         masked: set[str], removed: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in record.items():
         item = by_field.get(name)

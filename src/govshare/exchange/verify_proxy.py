@@ -2,15 +2,13 @@
 e.g. 婚姻登记信息): "does this person hold a valid marriage registration?" answered yes or no
 through the provider's API, under the agency's grant, disclosing nothing beyond it.
 
-Either party. An entry may name a person in more than one item: 婚姻登记信息 is keyed by
-男方公民身份号码 and also holds 女方公民身份号码. The number asked is matched against every such
-"party item" — the subject-key item and each other item of the same kind of identifier (its name
-ends like the key item's: …公民身份号码, …统一社会信用代码) — that the grant shows in clear: a party
-item the grant withholds is not used, else a yes/no would confirm a value the grant hides. The
-provider is asked once per party item: for the subject item exactly as a query asks it, for another
-party item with `match=<its field>` added (the provider looks the number up in that field). On the
-way back the platform keeps only records whose field for that item holds the number asked (so a
-provider that ignores `match` can never produce a false yes), within the grant's division.
+Either party, exactly as a forwarded query (exchange.proxy, exchange.parties): 婚姻登记信息 is
+keyed by 男方公民身份号码 and also holds 女方公民身份号码; the number asked is matched against the
+key item and each other party item the grant shows in clear (a withheld one is not used, else a
+yes/no would confirm a value the grant hides). `proxy.call` asks the provider once per party item
+(another than the key with `match=<its field>`); `proxy.counts` keeps only records whose field for
+that item holds the number (so a provider that ignores `match` can never produce a false yes),
+within the grant's division.
 
 Asked of the provider: only the party items, the conditions' items and the granted expiry items,
 plus the record's `_version` and `_valid_from` if it states them — not the other granted items:
@@ -45,7 +43,6 @@ from govshare.kit import clock
 from govshare.kit.actor import Actor
 from govshare.kit.errors import InvalidInput, NotFound
 
-IDENTIFIER_ENDINGS = ("公民身份号码", "统一社会信用代码", "组织机构代码")
 META = ("_version", "_valid_from")  # asked besides the items: which version, in force since when
 
 
@@ -53,8 +50,8 @@ META = ("_version", "_valid_from")  # asked besides the items: which version, in
 class Ask:
     """A verification checked and ready to be sent to the provider."""
 
-    fwd: proxy.Forward  # its `clear`: the items the judgement needs, all granted in clear
-    parties: tuple[str, ...]  # the items the number is matched against, the subject item first
+    fwd: proxy.Forward  # its `clear`: the items the judgement needs; its `parties`, the items
+    # the number is matched against (the subject item first)
     wanted: dict[str, frozenset[str]]
 
 
@@ -76,40 +73,24 @@ def served_by_api(session: Session, actor: Actor, resource_code: str) -> bool:
     return True
 
 
-def party_items(subject_item: str | None, clear: Sequence[str]) -> tuple[str, ...]:
-    """The subject item and the granted items naming another party by the same kind of number."""
-    if not subject_item:
-        return ()
-    ending = next((e for e in IDENTIFIER_ENDINGS if subject_item.endswith(e)), None)
-    others = tuple(n for n in clear if ending and n != subject_item and n.endswith(ending))
-    return (subject_item, *others)
-
-
 def prepare(session: Session, actor: Actor, resource_code: str, subject: str, duty: str | None,
             case_number: str | None, conditions: Mapping[str, Sequence[str] | str] | None) -> Ask:
     """Grant, purpose, endpoint and conditions checked (403/404/422 here, nothing sent)."""
     policy.can_verify(actor)
     fwd = proxy.prepare(session, actor, resource_code, [subject], duty, case_number)
     wanted = verify_service._conditions(fwd, conditions or {})  # only items shown in clear
-    parties = tuple(n for n in party_items(fwd.subject_item, fwd.clear) if n in fwd.fields)
     expiry = [n for n in fwd.clear if any(w in n for w in verify_service.EXPIRY_WORDS)]
-    needed = {*parties, *wanted, *expiry}
+    needed = {*fwd.parties, *wanted, *expiry}
     asked = tuple(n for n in fwd.clear if n in needed)
-    return Ask(replace(fwd, clear=asked, masked={}), parties or (fwd.subject_item or "",), wanted)
+    return Ask(replace(fwd, clear=asked, masked={}), wanted)
 
 
-def call(ask: Ask) -> list[tuple[str, dict[str, Any]]]:
-    """Ask the provider by each party item; (party item, record) for every record it sent."""
-    fwd, sent = ask.fwd, []
-    for item in ask.parties:
-        match = "" if item == fwd.subject_item else fwd.fields[item]
-        for records in proxy.call(fwd, match=match, also=META).values():
-            sent += [(item, r) for r in records or ()]
-    return sent
+def call(ask: Ask) -> list[proxy.Sent]:
+    """Ask the provider by each party item (proxy.call); (party item, record) for every record it sent."""
+    return [sent for records in proxy.call(ask.fwd, also=META).values() for sent in records]
 
 
-def finish(session: Session, actor: Actor, ask: Ask, sent: list[tuple[str, dict[str, Any]]]
-           ) -> verify_service.Verdict:
+def finish(session: Session, actor: Actor, ask: Ask, sent: list[proxy.Sent]) -> verify_service.Verdict:
     """Judge the deciding record and write the log line (kind `verify`)."""
     policy.can_verify(actor)
     fwd, now = ask.fwd, clock.now()
@@ -148,12 +129,7 @@ def verify(session: Session, actor: Actor, resource_code: str, subject: str, dut
 def _matched(fwd: proxy.Forward, subject: str, item: str, record: dict[str, Any]) -> Match | None:
     """The record reduced to the asked items, if it holds the number in that party's field and
     lies within the grant's division; None otherwise (not disclosed, not even that it exists)."""
-    if not proxy.in_scope(fwd, record):
-        return None
-    try:
-        if fwd.normalise(record.get(fwd.fields[item]), "subject") != subject:
-            return None
-    except (InvalidInput, TypeError, AttributeError):
+    if not proxy.counts(fwd, subject, item, record):
         return None
     data = {n: record[fwd.fields[n]] for n in fwd.clear if fwd.fields.get(n) in record}
     version = record.get("_version")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from govshare import evidence
 from govshare.access import agreement_checks as checks
-from govshare.access import agreement_cover, notice_service, policy
+from govshare.access import agreement_cover, grant_service, notice_service, policy
 from govshare.access.agreement_checks import AgreementDraft
 from govshare.access.events import AgreementExpired, AgreementFiled, AgreementTerminated
 from govshare.access.models import Agreement, Grant
@@ -108,7 +108,7 @@ def terminate_agreement(session: Session, actor: Actor, agreement_id: int, reaso
                                .with_for_update().execution_options(populate_existing=True))
     if agreement is None:
         raise NotFound(f"没有找到编号为 {agreement_id} 的保密协议")
-    policy.can_terminate_agreement(actor, agreement)
+    policy.can_terminate_agreement(actor, agreement, _divisions(session, agreement))
     reasons = (reasons or "").strip()
     if not reasons:
         raise InvalidInput("终止保密协议须写明理由", field="reasons", rule="required")
@@ -139,6 +139,8 @@ def list_agreements(session: Session, actor: Actor, page: PageRequest, *,
     stmt: Select = select(Agreement).order_by(Agreement.id.desc())
     if not actor.has(Role.IT_AUTHORITY, Role.SUPERVISION, Role.AUDITOR):
         stmt = _party(stmt, actor.agency_id)
+    elif (division := policy.it_division(actor)) is not None:
+        stmt = _in_division(stmt, division)
     if agency_id is not None:
         stmt = _party(stmt, agency_id)
     if status:
@@ -153,28 +155,29 @@ def get_agreement(session: Session, actor: Actor, agreement_id: int) -> Agreemen
     agreement = session.get(Agreement, agreement_id)
     if agreement is None:
         raise NotFound(f"没有找到编号为 {agreement_id} 的保密协议")
-    policy.can_read_agreement(actor, agreement)
+    policy.can_read_agreement(actor, agreement, _divisions(session, agreement))
     return agreement
 
 
 def document_of(session: Session, actor: Actor, agreement_id: int) -> Document:
     """The signed document as uploaded, with its SM3 digest recorded at filing."""
     agreement = get_agreement(session, actor, agreement_id)
-    policy.can_read_agreement(actor, agreement)
+    policy.can_read_agreement(actor, agreement, _divisions(session, agreement))
     return Document(name=agreement.document_name, media_type=checks.media_type(agreement.document_name),
                     data=agreement.document, sm3=agreement.document_sm3)
 
 
 def document_size(session: Session, actor: Actor, agreement_id: int) -> int:
     """The document's size in bytes, without reading it."""
-    policy.can_read_agreement(actor, get_agreement(session, actor, agreement_id))
+    agreement = get_agreement(session, actor, agreement_id)
+    policy.can_read_agreement(actor, agreement, _divisions(session, agreement))
     return session.scalar(select(func.length(Agreement.document))
                           .where(Agreement.id == agreement_id)) or 0
 
 
 def termination_of(session: Session, actor: Actor, agreement: Agreement) -> Termination | None:
     """Who ended the agreement, when and why, as the audit chain recorded it."""
-    policy.can_read_agreement(actor, agreement)
+    policy.can_read_agreement(actor, agreement, _divisions(session, agreement))
     if agreement.status != "terminated":
         return None
     rows = session.scalars(select(AuditEvent).where(
@@ -191,7 +194,7 @@ def grants_covered(session: Session, actor: Actor, agreement: Agreement,
                    today: date | None = None) -> list[tuple[Grant, bool]]:
     """The grants this agreement is about (the consumer's grants of the provider's resources in
     its scope, holding the kinds of secret it covers), each with whether it covers it today."""
-    policy.can_read_agreement(actor, agreement)
+    policy.can_read_agreement(actor, agreement, _divisions(session, agreement))
     return agreement_cover.grants_in_scope(session, agreement, today or clock.today())
 
 
@@ -217,6 +220,18 @@ def review_agreements(session: Session, actor: Actor, today: date) -> Review:
     activated = sum(len(agreement_cover.activate_covered(session, actor, a, today))
                     for a in list(current))
     return Review(expired=len(ended), activated=activated, suspended=suspended)
+
+
+def _divisions(session: Session, agreement: Agreement) -> tuple[str, str]:
+    return grant_service.agency_divisions(session, agreement.provider_agency_id,
+                                          agreement.consumer_agency_id)
+
+
+def _in_division(stmt: Select, division: str) -> Select:
+    """Agreements one of whose parties is an agency of the division (GZ-21)."""
+    agencies = select(Agency.id).where(Agency.division_code == division)
+    return stmt.where(or_(Agreement.provider_agency_id.in_(agencies),
+                          Agreement.consumer_agency_id.in_(agencies)))
 
 
 def _party(stmt: Select, agency_id: int | None) -> Select:

@@ -93,7 +93,9 @@ def list_grants(
         status: GrantStatus | None = Query(None, description="只列出该状态 Only this status"),
         limit: int = Query(50, description="每页条数（1–200） Page size"),
         offset: int = Query(0, description="跳过的条数 Rows skipped")):
-    """The grants the caller's agency holds or has given, newest first."""
+    """The grants the caller's agency holds or has given, newest first. `all`: every grant for the
+    city IT authority and oversight; for a district IT authority, those whose grantee or provider
+    is an agency of its division (GZ-21)."""
     page = grant_service.list_grants(db, actor, PageRequest(limit, offset), side=side,
                                      status=status.value if status else None)
     return PageRead[GrantRead](items=[grant_read(g) for g in page.items], total=page.total,
@@ -109,7 +111,8 @@ def usable_grant(db: DbSession, actor: CurrentActor,
 
 @router.get("/grants/{grant_id}", response_model=GrantRead)
 def get_grant(grant_id: int, db: DbSession, actor: CurrentActor):
-    """One grant: what, to whom, for what, until when, and whether it is in force."""
+    """One grant: what, to whom, for what, until when, and whether it is in force. Another
+    division's grant answers a district IT authority 404 (GZ-21)."""
     return grant_read(grant_service.get_grant(db, actor, grant_id))
 
 

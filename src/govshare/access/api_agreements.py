@@ -70,8 +70,9 @@ def list_agreements(db: DbSession, actor: CurrentActor,
                     agency_id: int | None = Query(None, description="只列出该机关为一方的协议"),
                     limit: int = Query(50, description="每页条数，1–200"),
                     offset: int = Query(0, description="跳过的条数")):
-    """The agreements the caller's agency is party to (all of them for the IT authority and
-    oversight), newest first."""
+    """The agreements the caller's agency is party to (all of them for the city IT authority and
+    oversight; for a district IT authority, those a party of which is in its division, GZ-21),
+    newest first."""
     page = agreement_service.list_agreements(db, actor, PageRequest(limit, offset), status=status,
                                              agency_id=agency_id)
     today = clock.today()

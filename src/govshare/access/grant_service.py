@@ -98,7 +98,7 @@ def get_grant(session: Session, actor: Actor, grant_id: int) -> Grant:
     grant = session.get(Grant, grant_id)
     if grant is None:
         raise NotFound(f"没有找到编号为 {grant_id} 的授权")
-    policy.can_read_grant(actor, grant)
+    policy.can_read_grant(actor, grant, divisions_of(session, grant))
     return grant
 
 
@@ -106,7 +106,7 @@ def grant_of_request(session: Session, actor: Actor, request_id: int) -> Grant |
     """The grant a request issued, if any (a request issues at most one)."""
     grant = session.scalar(select(Grant).where(Grant.request_id == request_id))
     if grant is not None:
-        policy.can_read_grant(actor, grant)
+        policy.can_read_grant(actor, grant, divisions_of(session, grant))
     return grant
 
 
@@ -116,6 +116,9 @@ def list_grants(session: Session, actor: Actor, page: PageRequest, *, side: str 
     authority and oversight."""
     policy.can_list_grants(actor)
     stmt = _side(select(Grant), actor, side).order_by(Grant.id.desc())
+    division = policy.it_division(actor)
+    if side == "all" and division is not None:
+        stmt = _in_division(stmt, division)
     if status:
         stmt = stmt.where(Grant.status == GrantStatus(status).value)
     return paginate(session, stmt, page)
@@ -126,7 +129,7 @@ def revoke_grant(session: Session, actor: Actor, grant_id: int, reasons: str) ->
     grant = session.scalar(select(Grant).where(Grant.id == grant_id).with_for_update())
     if grant is None:
         raise NotFound(f"没有找到编号为 {grant_id} 的授权")
-    policy.can_revoke_grant(actor, grant)
+    policy.can_revoke_grant(actor, grant, divisions_of(session, grant))
     if not reasons.strip():
         raise InvalidInput("撤销授权须写明理由", field="reasons", rule="required")
     if grant.status in (GrantStatus.REVOKED, GrantStatus.EXPIRED):
@@ -182,7 +185,7 @@ def consents_of(session: Session, actor: Actor, grant_id: int) -> list[Consent]:
     grant = session.get(Grant, grant_id)
     if grant is None:
         raise NotFound(f"没有找到编号为 {grant_id} 的授权")
-    policy.can_read_grant(actor, grant)
+    policy.can_read_grant(actor, grant, divisions_of(session, grant))
     return list(session.scalars(select(Consent).where(Consent.grant_id == grant_id)
                                 .order_by(Consent.id)))
 
@@ -198,6 +201,27 @@ def expire_grants(session: Session, actor: Actor, today: date) -> int:
     session.execute(update(Grant).where(Grant.id.in_(ids)).values(status=GrantStatus.EXPIRED.value))
     evidence.record(session, GrantsExpired(grant_ids=ids, on_date=today.isoformat()), actor)
     return len(ids)
+
+
+@system_use("reads two agencies' division codes for the policy's check (GZ-21); returns nothing else")
+def divisions_of(session: Session, grant: Grant) -> tuple[str, str]:
+    """The grantee's and the provider's division codes."""
+    return agency_divisions(session, grant.grantee_agency_id, grant.provider_agency_id)
+
+
+@system_use("reads two agencies' division codes for the policy's check (GZ-21); returns nothing else")
+def agency_divisions(session: Session, first_id: int, second_id: int) -> tuple[str, str]:
+    """The division codes of two agencies, in the order asked, in one query."""
+    codes = dict(session.execute(select(Agency.id, Agency.division_code)
+                                 .where(Agency.id.in_([first_id, second_id]))).all())
+    return codes.get(first_id) or "", codes.get(second_id) or ""
+
+
+def _in_division(stmt: Select, division: str) -> Select:
+    """Grants whose grantee or provider is an agency of the division (GZ-21)."""
+    agencies = select(Agency.id).where(Agency.division_code == division)
+    return stmt.where(or_(Grant.grantee_agency_id.in_(agencies),
+                          Grant.provider_agency_id.in_(agencies)))
 
 
 def _revoke(session: Session, actor: Actor, grant: Grant, reasons: str) -> Grant:

@@ -33,9 +33,7 @@ def can_act_on_request(actor: Actor, request: AccessRequest, divisions: tuple[st
         can_read_request(actor, request, divisions)
     except NotFound:
         if actor.has(Role.IT_AUTHORITY):  # a district's IT authority, the request another's
-            raise Forbidden(
-                f"该申请的申请机关和提供机关都不属于本区（行政区划 {actor.division_code}），"
-                "由其所属区或市信息化主管部门协调办理（GZ-21）", code="other_division") from None
+            raise _other_division("该申请的申请机关和提供机关", actor, "协调办理") from None
         raise Forbidden("无权办理其他机关的共享申请", code="not_a_party") from None
 
 
@@ -53,17 +51,26 @@ def queue_division(actor: Actor, queue: str) -> str | None:
     coordinates its own division (GZ-21, the two-level platforms): in the coordination queue and
     the list of all requests it sees those whose requester or provider belongs to it. The city IT
     authority, and oversight, see every request."""
-    if queue not in ("coordination", "all") or actor.has(*OVERSIGHT):
+    if queue not in ("coordination", "all"):
         return None
-    if actor.has(Role.IT_AUTHORITY) and not actor.is_city_it_authority:
-        return actor.division_code or ""
-    return None
+    return it_division(actor)
 
 
-def can_read_grant(actor: Actor, grant: Grant) -> None:
+def it_division(actor: Actor) -> str | None:
+    """The division a district IT authority oversees (GZ-21, the two-level platforms): the one its
+    lists of requests, grants and agreements are limited to. None (the whole city) for the city IT
+    authority, oversight and everyone else, whose lists are limited otherwise or not at all."""
+    if actor.has(*OVERSIGHT) or not actor.has(Role.IT_AUTHORITY) or actor.is_city_it_authority:
+        return None
+    return actor.division_code or ""
+
+
+def can_read_grant(actor: Actor, grant: Grant, divisions: tuple[str, str]) -> None:
+    """The two agencies, the government, oversight and the IT authority over either agency's
+    division see a grant (GZ-21); `divisions` are the grantee's and the provider's."""
     if actor.agency_id in (grant.grantee_agency_id, grant.provider_agency_id):
         return
-    if actor.has(Role.IT_AUTHORITY, Role.GOVERNMENT, *OVERSIGHT):
+    if actor.has(Role.GOVERNMENT, *OVERSIGHT) or _it_authority_over(actor, divisions):
         return
     raise NotFound(f"没有找到编号为 {grant.id} 的授权")
 
@@ -73,12 +80,15 @@ def can_list_grants(actor: Actor) -> None:
         raise Forbidden("无权查看授权")
 
 
-def can_revoke_grant(actor: Actor, grant: Grant) -> None:
-    """The provider's administrator, or the IT authority, revokes a grant with reasons."""
+def can_revoke_grant(actor: Actor, grant: Grant, divisions: tuple[str, str]) -> None:
+    """The provider's administrator, or the IT authority over either agency's division, revokes a
+    grant with reasons."""
     if actor.agency_id == grant.provider_agency_id and actor.has(Role.AGENCY_ADMIN):
         return
-    if actor.has(Role.IT_AUTHORITY):
+    if _it_authority_over(actor, divisions):
         return
+    if actor.has(Role.IT_AUTHORITY):
+        raise _other_division("授权的获得机关和提供机关", actor)
     raise Forbidden("只有提供机关管理员或信息化主管部门可以撤销授权")
 
 
@@ -98,10 +108,12 @@ def can_file_agreement(actor: Actor, provider_agency_id: int, consumer_agency_id
     raise Forbidden("保密协议由协议一方的机关管理员或信息化主管部门备案")
 
 
-def can_read_agreement(actor: Actor, agreement: Agreement) -> None:
+def can_read_agreement(actor: Actor, agreement: Agreement, divisions: tuple[str, str]) -> None:
+    """The two parties, oversight and the IT authority over either party's division (GZ-21);
+    `divisions` are the provider's and the consumer's."""
     if actor.agency_id in (agreement.provider_agency_id, agreement.consumer_agency_id):
         return
-    if actor.has(Role.IT_AUTHORITY, *OVERSIGHT):
+    if actor.has(*OVERSIGHT) or _it_authority_over(actor, divisions):
         return
     raise NotFound(f"没有找到编号为 {agreement.id} 的保密协议")
 
@@ -112,13 +124,16 @@ def can_list_agreements(actor: Actor) -> None:
         raise Forbidden("无权查看保密协议")
 
 
-def can_terminate_agreement(actor: Actor, agreement: Agreement) -> None:
-    """Either party's administrator, or the IT authority, ends an agreement with reasons."""
+def can_terminate_agreement(actor: Actor, agreement: Agreement, divisions: tuple[str, str]) -> None:
+    """Either party's administrator, or the IT authority over either party's division, ends an
+    agreement with reasons."""
     if actor.agency_id in (agreement.provider_agency_id, agreement.consumer_agency_id) \
             and actor.has(Role.AGENCY_ADMIN):
         return
-    if actor.has(Role.IT_AUTHORITY):
+    if _it_authority_over(actor, divisions):
         return
+    if actor.has(Role.IT_AUTHORITY):
+        raise _other_division("协议双方", actor)
     raise Forbidden("只有协议一方的机关管理员或信息化主管部门可以终止保密协议")
 
 
@@ -144,3 +159,9 @@ def _it_authority_over(actor: Actor, divisions: tuple[str, str]) -> bool:
     if not actor.has(Role.IT_AUTHORITY):
         return False
     return actor.agency_level == "city" or actor.division_code in divisions
+
+
+def _other_division(parties: str, actor: Actor, verb: str = "办理") -> Forbidden:
+    """A district IT authority's step on another division's matter: say whose it is (GZ-21)."""
+    return Forbidden(f"{parties}都不属于本区（行政区划 {actor.division_code}），"
+                     f"由其所属区或市信息化主管部门{verb}（GZ-21）", code="other_division")

@@ -95,16 +95,17 @@ def _grant_page(request: Request, db: Session, actor: Actor, grant_id: int, *,
                   status_label=GrantStatus(grant.status).label, basis=BASIS.get(grant.basis, grant.basis),
                   consents=grant_service.consents_of(db, actor, grant_id),
                   consent_kinds=grant_service.CONSENT_KINDS,
-                  can_revoke=in_force and _allowed(policy.can_revoke_grant, actor, grant),
+                  can_revoke=in_force and _allowed(policy.can_revoke_grant, actor, grant,
+                                                   grant_service.divisions_of(db, grant)),
                   can_consent=in_force and _allowed(policy.can_give_consent, actor, grant),
                   agencies=agency_names(db, actor), divisions=division_names(db, actor),
                   failed=failed, values=values or {}, errors=errors or {}, notice=notice)
 
 
-def _allowed(check, actor: Actor, grant) -> bool:
+def _allowed(check, actor: Actor, grant, *more) -> bool:
     """Whether the policy lets the actor take a step, so the page offers only what will work."""
     try:
-        check(actor, grant)
+        check(actor, grant, *more)
     except Forbidden:
         return False
     return True

@@ -118,7 +118,8 @@ def _the_covered_snapshot_is_downloaded(page: Page, folder: Path) -> Path:
     page.reload()
     proof = page.locator("section.proof")
     expect(proof).to_have_attribute("data-status", "covered")
-    covered = re.compile(r"已写入收据日志第 (\d+) 条，由 .+ 签署的树头（覆盖前 (\d+) 条）覆盖")
+    covered = re.compile(r"已写入收据日志（叶序号 (\d+)，从 0 起数），"
+                         r"由 .+ 签署的树头（覆盖前 (\d+) 条）覆盖")
     expect(proof).to_contain_text(covered)
     page.shot("snapshot-covered")
     with page.expect_download() as info:

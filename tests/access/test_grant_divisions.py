@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from govshare.access.models import Agreement, Grant
 from govshare.directory import account_service
@@ -16,7 +16,8 @@ from govshare.directory.models import Agency
 from tests.access import api_helpers
 from tests.access.api_helpers import API, counts, submit
 from tests.access.helpers import LICENCE, actor
-from tests.access.test_agreements import agreement, file
+from tests.access.test_agreements import PDF, agreement, file, form_fields
+from tests.conftest import csrf_of
 
 api_as = api_helpers.api_as  # fixture
 TIANHE = "440106"
@@ -135,3 +136,36 @@ def test_a_district_it_authority_may_not_terminate_another_division_s(db, api_as
     page = signed_in("tianhe_it").get("/access/agreements").text
     assert f'href="/access/agreements/{tianhe}"' in page
     assert f'href="/access/agreements/{yuexiu}"' not in page
+
+
+
+def _file(client, db, consumer: str):
+    """POST /agreements: 公安局's 户籍 agreement with the given consumer, signed and uploaded."""
+    fields = form_fields(db, consumer_agency_id=str(db.agency_id(consumer)))
+    return client.post(f"{API}/agreements", data=fields,
+                       files={"document": ("协议.pdf", PDF, "application/pdf")})
+
+
+def _written(db) -> tuple[dict[str, int], int]:
+    """Rows of the request tables (audit events among them) and of agreements."""
+    with db.session() as s:
+        return counts(db), s.scalar(select(func.count()).select_from(Agreement))
+
+
+@pytest.mark.req("GD-34")
+def test_a_district_it_authority_files_agreements_for_its_division_only(db, api_as, signed_in):
+    tianhe_it, console = api_as("tianhe_it"), signed_in("tianhe_it")  # signing in is audited
+    token = csrf_of(console.get("/access/agreements/new").text)
+    before = _written(db)
+    r = _file(tianhe_it, db, "civil")  # 市公安局 and 市民政局: neither is 天河区's
+    assert r.status_code == 403 and r.json()["code"] == "other_division"
+    assert "协议双方都不属于本区" in r.json()["detail"] and "GZ-21" in r.json()["detail"]
+    r = console.post("/access/agreements/new", data={**form_fields(db), "csrf_token": token},
+                     files={"document": ("协议.pdf", PDF, "application/pdf")})
+    assert r.status_code == 403 and "协议双方都不属于本区" in r.text
+    assert _written(db) == before  # nothing written, not even an audit event
+    r = _file(tianhe_it, db, "civil-440106")  # 天河区民政局 is 天河区's
+    assert r.status_code == 201, r.text
+    assert r.json()["consumer_agency_id"] == db.agency_id("civil-440106")
+    assert _file(api_as("admin"), db, "civil").status_code == 201  # the city IT authority: any two
+    assert _written(db)[1] == before[1] + 2

@@ -68,7 +68,9 @@ def file_agreement(session: Session, actor: Actor, draft: AgreementDraft, *,
                    today: date | None = None) -> Agreement:
     """File a signed agreement between a provider and a consumer agency, and activate the
     consumer's grants that were waiting for it."""
-    policy.can_file_agreement(actor, draft.provider_agency_id, draft.consumer_agency_id)
+    policy.can_file_agreement(actor, draft.provider_agency_id, draft.consumer_agency_id,
+                              grant_service.agency_divisions(session, draft.provider_agency_id,
+                                                             draft.consumer_agency_id))
     today = today or clock.today()
     _check_parties(session, draft.provider_agency_id, draft.consumer_agency_id)
     codes = _check_resources(session, actor, draft.provider_agency_id, draft.resource_codes)

@@ -32,7 +32,8 @@ SM3_HEADER = "X-Content-SM3"
 
 
 @router.post("/agreements", status_code=201, response_model=AgreementRead,
-             responses={403: {"description": "不是协议一方的机关管理员或信息化主管部门"},
+             responses={403: {"description": "不是协议一方的机关管理员或信息化主管部门；区信息化主管部门"
+                                              "备案的协议双方都不属于本区时 code 为 other_division（GZ-21）"},
                         422: {"description": "输入不符合规则，field 指明字段（如涉及国家秘密未填备案编号）"}})
 def file_agreement(
     db: DbSession, actor: CurrentActor,
@@ -53,7 +54,8 @@ def file_agreement(
         default=None, description="保密行政管理部门备案日期；涉及国家秘密时必填"),
 ):
     """File a signed confidentiality agreement between two agencies. Every grant of the
-    consumer waiting for an agreement that this one covers becomes active at once."""
+    consumer waiting for an agreement that this one covers becomes active at once. A district IT
+    authority files only for parties at least one of which is in its division (GZ-21)."""
     data = document.file.read(DOCUMENT_MAX_BYTES + 1)
     agreement = agreement_service.file_agreement(db, actor, AgreementDraft(
         provider_agency_id=provider_agency_id, consumer_agency_id=consumer_agency_id, scope=scope,

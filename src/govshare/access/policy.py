@@ -99,12 +99,16 @@ def can_give_consent(actor: Actor, grant: Grant) -> None:
     raise Forbidden("只有提供机关可以同意转授或公开其共享信息（GZ-25）")
 
 
-def can_file_agreement(actor: Actor, provider_agency_id: int, consumer_agency_id: int) -> None:
-    """Either party files the signed agreement; the IT authority may file it for them."""
+def can_file_agreement(actor: Actor, provider_agency_id: int, consumer_agency_id: int,
+                       divisions: tuple[str, str]) -> None:
+    """Either party files the signed agreement; the IT authority over either party's division may
+    file it for them (GZ-21); `divisions` are the provider's and the consumer's."""
     if actor.agency_id in (provider_agency_id, consumer_agency_id) and actor.has(Role.AGENCY_ADMIN):
         return
-    if actor.has(Role.IT_AUTHORITY):
+    if _it_authority_over(actor, divisions):
         return
+    if actor.has(Role.IT_AUTHORITY):
+        raise _other_division("协议双方", actor, "备案")
     raise Forbidden("保密协议由协议一方的机关管理员或信息化主管部门备案")
 
 

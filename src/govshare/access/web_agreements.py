@@ -21,7 +21,7 @@ from govshare.access.rules import GrantStatus
 from govshare.directory import service as directory_service
 from govshare.kit import clock
 from govshare.kit.actor import Actor, Role
-from govshare.kit.errors import Conflict, InvalidInput
+from govshare.kit.errors import Conflict, Forbidden, InvalidInput
 from govshare.kit.http import CheckedForm, DbSession, PageActor, TransactionalRoute
 from govshare.kit.pages import render
 from govshare.kit.pagination import MAX_LIMIT, PageRequest
@@ -117,8 +117,10 @@ def file_agreement(request: Request, db: DbSession, actor: PageActor, form: Post
             resource_codes=(values["resource_codes"],),
             secrecy_filing_number=values["secrecy_filing_number"],
             secrecy_filing_date=_date(values, "secrecy_filing_date", required=False)))
-    except FIXABLE as exc:
-        db.rollback()
+    except (*FIXABLE, Forbidden) as exc:
+        if isinstance(exc, Forbidden) and exc.code != "other_division":
+            raise
+        db.rollback()  # another division's parties: say so on the form, keeping what was typed
         return _form_page(request, db, actor, values, {exc.field or "_form": exc.message}, exc.status)
     return RedirectResponse(f"/access/agreements/{agreement.id}?notice=filed", status_code=303)
 

@@ -11,7 +11,7 @@ from govshare.access import agreement_checks as checks
 from govshare.access import agreement_service
 from govshare.access.rules import GrantStatus
 from govshare.db import unit_of_work
-from govshare.directory.models import Agency
+from govshare.directory import service as directory_service
 from govshare.kit import clock
 from govshare.kit.cli import console, fail, operator, sessions
 from govshare.kit.errors import DomainError
@@ -24,10 +24,6 @@ app = typer.Typer(help="保密协议（GD-34）：查看已备案的协议", no_
 def register(parent: typer.Typer) -> None:
     """Add `agreements` to `govshare access`."""
     parent.add_typer(app, name="agreements")
-
-
-def _names(session, *ids: int) -> dict[int, str]:
-    return {i: (a.name if (a := session.get(Agency, i)) else str(i)) for i in ids}
 
 
 def _kinds(kinds) -> str:
@@ -44,7 +40,7 @@ def list_agreements(status: str = typer.Option("", help="按状态筛选：in_fo
             page = agreement_service.list_agreements(session, operator(), PageRequest(limit, 0),
                                                      status=status or None, agency_id=agency)
             ids = {i for a in page.items for i in (a.provider_agency_id, a.consumer_agency_id)}
-            names = _names(session, *ids)
+            names = directory_service.agency_names(session, operator(), ids)
     except DomainError as exc:
         fail(exc)
     table = Table(title=f"保密协议（共 {page.total} 份）")
@@ -65,7 +61,8 @@ def show_agreement(agreement_id: int = typer.Argument(..., help="协议编号"))
         with unit_of_work(sessions()) as session:
             actor = operator()
             a = agreement_service.get_agreement(session, actor, agreement_id)
-            names = _names(session, a.provider_agency_id, a.consumer_agency_id)
+            names = directory_service.agency_names(session, actor, (a.provider_agency_id,
+                                                                    a.consumer_agency_id))
             grants = agreement_service.grants_covered(session, actor, a, clock.today())
             ended = agreement_service.termination_of(session, actor, a)
             size = agreement_service.document_size(session, actor, agreement_id)

@@ -145,6 +145,15 @@ def list_agencies(session: Session, actor: Actor, page: PageRequest, *, q: str =
     return paginate(session, stmt, page)
 
 
+def agency_names(session: Session, actor: Actor, agency_ids) -> dict[int, str]:
+    """The names of these agencies, in one query (for tables that show agency ids)."""
+    policy.can_view_directory(actor)
+    ids = set(agency_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all())
+
+
 def get_agency(session: Session, actor: Actor, agency_id: int) -> Agency:
     """One agency of the directory."""
     policy.can_view_directory(actor)

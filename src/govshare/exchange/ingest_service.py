@@ -112,6 +112,12 @@ def load_records(session: Session, actor: Actor, resource_code: str, data: bytes
     return _finish(session, actor, library, load, stored)
 
 
+def own_load(session: Session, actor: Actor, load_id: int) -> Load | None:
+    """One of the caller's agency's loads (the page's notice after a load), or None."""
+    policy.can_list_libraries(actor)
+    return session.scalar(select(Load).where(Load.id == load_id, Load.agency_id == actor.agency_id))
+
+
 def _hostable(doc: dict) -> None:
     if doc["share_mode"] != ShareMode.PLATFORM_TABLE:
         raise InvalidInput(f"资源“{doc['name']}”的共享方式是“{ShareMode(doc['share_mode']).label}”，"

@@ -8,13 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from govshare.evidence.api_log import key_store
 from govshare.exchange import ingest_service, readers, record_service
 from govshare.exchange.checks import RESERVED_LABELS
 from govshare.exchange.ingest_service import LoadRefused
-from govshare.exchange.models import Load
 from govshare.exchange.timeliness import LABELS
 from govshare.kit.actor import Actor
 from govshare.kit.errors import DomainError, InvalidInput
@@ -39,7 +37,7 @@ def libraries_page(request: Request, db: DbSession, actor: PageActor, loaded: in
     """The agency's hosted libraries, the load form and the subject look-up."""
     notice, record, error = None, None, None
     if loaded is not None:
-        load = db.scalar(select(Load).where(Load.id == loaded, Load.agency_id == actor.agency_id))
+        load = ingest_service.own_load(db, actor, loaded)
         if load is not None:
             notice = (f"已加载第 {load.id} 批：{load.record_count} 条记录，"
                       f"其中新主体 {load.new_subject_count} 个；"

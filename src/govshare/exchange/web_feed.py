@@ -9,9 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from govshare.exchange import feed_service, subscription_service
+from govshare.exchange import feed_service, holdings, subscription_service
 from govshare.exchange.subscription_service import Draft
-from govshare.exchange.web_query import held_grants
 from govshare.kit.actor import Actor, Role
 from govshare.kit.errors import DomainError, InvalidInput
 from govshare.kit.http import CheckedForm, DbSession, PageActor, TransactionalRoute
@@ -28,7 +27,7 @@ def _errors(exc: DomainError) -> dict[str, str]:
 
 
 def _feed_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
-    return render(request, "exchange/feed.html", status_code=status, held=held_grants(db, actor),
+    return render(request, "exchange/feed.html", status_code=status, held=holdings.held_grants(db, actor),
                   max_page=feed_service.MAX_PAGE,
                   **{"values": {"limit": "20"}, "errors": {}, "page": None, "error": None, **context})
 
@@ -68,7 +67,7 @@ def _may_manage(actor: Actor) -> bool:
 def _subs_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
     return render(request, "exchange/subscriptions.html", status_code=status,
                   subscriptions=subscription_service.list_subscriptions(db, actor),
-                  held=held_grants(db, actor), may_manage=_may_manage(actor),
+                  held=holdings.held_grants(db, actor), may_manage=_may_manage(actor),
                   signature_header=SIGNATURE_HEADER, delivery_header=DELIVERY_HEADER,
                   topic_header=TOPIC_HEADER, max_attempts=MAX_ATTEMPTS,
                   cursor_of=lambda s: feed_service.encode_cursor(s.grant_id, s.cursor),

@@ -5,24 +5,17 @@ certificate) and 查询日志 (the agency's own queries, and queries of its data
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from govshare.access import grant_service
-from govshare.directory.models import Agency
-from govshare.exchange import query_log, query_policy, query_service, verify_service
-from govshare.exchange.endpoint_models import Endpoint
-from govshare.exchange.models import Library
+from govshare.directory import service as directory_service
+from govshare.exchange import holdings, query_log, query_policy, query_service, verify_service
 from govshare.kit.actor import Actor
 from govshare.kit.errors import DomainError, InvalidInput
 from govshare.kit.http import CheckedForm, DbSession, PageActor, TransactionalRoute
 from govshare.kit.pages import render
-from govshare.kit.pagination import PageRequest
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 SIDES = {"mine": "本机关的查询", "provided": "其他机关查询本机关的数据", "all": "所有机关"}
@@ -40,44 +33,13 @@ KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Held:
-    grant_id: int
-    resource_code: str
-    resource_name: str
-    items: list[str]
-    division_code: str | None
-    valid_until: date
-
-
-def held_grants(session: Session, actor: Actor, api: bool = False) -> list[Held]:
-    """The agency's grants in force whose resource is hosted on the platform (the ones a query
-    can use) — with `api`, also those served through a registered provider API (verification) —
-    one per resource."""
-    if actor.agency_id is None:
-        return []
-    grants = grant_service.list_grants(session, actor, PageRequest(limit=200), side="held",
-                                       status="active").items
-    codes = {g.resource_code for g in grants}
-    hosted = set(session.scalars(select(Library.resource_code).where(Library.resource_code.in_(codes))))
-    if api:
-        hosted |= set(session.scalars(select(Endpoint.resource_code).where(
-            Endpoint.resource_code.in_(codes))))
-    seen: dict[str, Held] = {}
-    for g in grants:
-        if g.resource_code in hosted and g.resource_code not in seen:
-            seen[g.resource_code] = Held(g.id, g.resource_code, g.resource_name, list(g.items),
-                                         g.division_code, g.valid_until)
-    return sorted(seen.values(), key=lambda h: h.resource_name)
-
-
 def _errors(exc: DomainError) -> dict[str, str]:
     field = exc.field or "form"
     return {field.split(".")[0]: exc.message}
 
 
 def _query_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
-    return render(request, "exchange/query.html", status_code=status, held=held_grants(db, actor),
+    return render(request, "exchange/query.html", status_code=status, held=holdings.held_grants(db, actor),
                   **{"values": {}, "errors": {}, "answer": None, "error": None, **context})
 
 
@@ -103,7 +65,7 @@ def run_query(request: Request, db: DbSession, actor: PageActor, form: CheckedFo
 
 
 def _verify_page(request: Request, db, actor: Actor, status: int = 200, **context: Any):
-    held = held_grants(db, actor, api=True)
+    held = holdings.held_grants(db, actor, api=True)
     questions = {h.resource_code: verify_service.QUESTIONS[h.resource_name] for h in held
                  if h.resource_name in verify_service.QUESTIONS
                  and verify_service.QUESTIONS[h.resource_name][1] in h.items}
@@ -123,7 +85,7 @@ def run_verify(request: Request, db: DbSession, actor: PageActor, form: CheckedF
     keys = ("resource_code", "subject", "duty", "case_number", "use_question", "item", "value")
     values = {k: str(form.get(k, "")).strip() for k in keys}
     conditions: dict[str, list[str]] = {}
-    held = {h.resource_code: h for h in held_grants(db, actor, api=True)}
+    held = {h.resource_code: h for h in holdings.held_grants(db, actor, api=True)}
     question = verify_service.QUESTIONS.get(getattr(held.get(values["resource_code"]), "resource_name", ""))
     if values["use_question"] and question and question[1] in held[values["resource_code"]].items:
         conditions[question[1]] = list(question[2])
@@ -156,7 +118,7 @@ def log_page(request: Request, db: DbSession, actor: PageActor, side: str = "",
     except DomainError as exc:
         error = exc
     ids = {i for e in (page.entries if page else []) for i in (e.agency_id, e.provider_agency_id)}
-    names = dict(db.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).all()) if ids else {}
+    names = directory_service.agency_names(db, actor, ids)
     return render(request, "exchange/query_log.html", status_code=error.status if error else 200,
                   page=page, error=error, names=names, side=side, sides=SIDES, kinds=KINDS,
                   case_number=case_number,

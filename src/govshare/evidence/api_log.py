@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 
 from govshare.evidence import evidence_service, keys_service, log_service, service
 from govshare.evidence.keystore import PLATFORM, KeyStore
-from govshare.evidence.log_models import TreeHeadTimestamp
 from govshare.evidence.schemas import (
     CheckpointReportRead,
     ConsistencyRead,
@@ -62,7 +61,7 @@ def latest_tree_head(db: DbSession):
     head = log_service.latest_tree_head(db)
     if head is None:
         raise NotFound("收据日志尚无签名树头。", field="tree_head", rule="tree_head_exists")
-    stamp = db.get(TreeHeadTimestamp, head.id)
+    stamp = log_service.timestamp_of(db, head.id)
     token = base64.b64encode(stamp.token).decode("ascii") if stamp else None
     return TreeHeadRead(**log_service.signed_head(head).to_dict(), timestamp_token=token)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from govshare.evidence import log_service, merkle, policy
 from govshare.evidence.keystore import PLATFORM, KeyStore
-from govshare.evidence.log_models import LogLeaf, TreeHeadTimestamp
+from govshare.evidence.log_models import LogLeaf
 from govshare.kit.actor import Actor
 from govshare.kit.errors import Conflict
 from govshare.kit.system import system_use
@@ -42,7 +42,7 @@ def evidence_for_leaf(session: Session, keys: KeyStore, leaf_index: int, data: b
                        rule="leaf_matches_data")
     head = log_service.covering_tree_head(session, leaf_index)
     proof = log_service.inclusion_proof(session, leaf_index, head.tree_size)
-    stamp = session.get(TreeHeadTimestamp, head.id)
+    stamp = log_service.timestamp_of(session, head.id)
     return {
         "format": FORMAT,
         "description": DESCRIPTION,

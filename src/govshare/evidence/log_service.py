@@ -259,6 +259,12 @@ def _checked(session: Session, tree: MerkleTree, *sizes: int) -> MerkleTree:
     return fresh
 
 
+@system_use("time stamps are public: a TSA's signature over a public tree head")
+def timestamp_of(session: Session, tree_head_id: int) -> TreeHeadTimestamp | None:
+    """The RFC 3161 token kept for a tree head, if one was fetched."""
+    return session.get(TreeHeadTimestamp, tree_head_id)
+
+
 @system_use("the worker (or an operator) records the TSA's token it fetched for a tree head")
 def record_timestamp(session: Session, tree_head_id: int, tsa_url: str,
                      token: bytes) -> TreeHeadTimestamp:

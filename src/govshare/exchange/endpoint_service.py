@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from govshare import evidence
 from govshare.catalog import published_service
+from govshare.catalog.models import Entry
 from govshare.catalog.terms import ShareMode
 from govshare.exchange import endpoint_policy as policy
 from govshare.exchange.endpoint_events import EndpointRegistered
 from govshare.exchange.endpoint_models import Endpoint
 from govshare.kit import clock
 from govshare.kit.actor import Actor
-from govshare.kit.errors import InvalidInput, NotFound
+from govshare.kit.errors import Forbidden, InvalidInput, NotFound
 from govshare.kit.system import system_use
 
 MIN_TIMEOUT, MAX_TIMEOUT, DEFAULT_TIMEOUT = 0.1, 30.0, 5.0
@@ -72,6 +73,25 @@ def endpoint_of(session: Session, actor: Actor, resource_code: str) -> Endpoint 
     entry = api_entry(session, actor, resource_code)
     policy.can_read_endpoint(actor, entry.provider_agency_id)
     return session.scalar(select(Endpoint).where(Endpoint.resource_code == resource_code))
+
+
+@system_use("the caller's own agency's entries; endpoints are read only under can_read_endpoint")
+def own_api_resources(session: Session, actor: Actor) -> tuple[list[Any], dict[str, Endpoint | None]]:
+    """The agency's 共享平台·接口 entries, and the endpoint registered for each (None: not yet),
+    in two queries."""
+    if actor.agency_id is None:
+        return [], {}
+    entries = list(session.execute(select(Entry.resource_code, Entry.name).where(
+        Entry.agency_id == actor.agency_id, Entry.share_mode == ShareMode.PLATFORM_API.value,
+        Entry.resource_code.is_not(None)).order_by(Entry.name)).all())
+    registered: dict[str, Endpoint | None] = dict.fromkeys(e.resource_code for e in entries)
+    try:
+        policy.can_read_endpoint(actor, actor.agency_id)
+    except Forbidden:
+        return entries, registered
+    for endpoint in session.scalars(select(Endpoint).where(Endpoint.resource_code.in_(registered))):
+        registered[endpoint.resource_code] = endpoint
+    return entries, registered
 
 
 def register_endpoint(session: Session, actor: Actor, resource_code: str, draft: EndpointDraft) -> Endpoint:

@@ -15,14 +15,16 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from govshare import evidence
 from govshare.access import grant_service
 from govshare.access.models import Grant
 from govshare.catalog import published_service
+from govshare.catalog.models import Entry
 from govshare.catalog.terms import ShareMode
 from govshare.exchange import endpoint_policy as policy
 from govshare.exchange import query_log, query_service
@@ -145,3 +147,16 @@ def download(session: Session, actor: Actor, resource_code: str, version: int,
             as_of=None, subjects=(), items=(f"第{row.version}版 {row.filename}（SM3 {row.sm3}）",),
             row_count=1, record_ids=(row.id,), outcome="file"))
     return Download(row, row.content, query_id)
+
+
+@system_use("the caller's own agency's file resources and those it holds an active grant for")
+def listed_resources(session: Session, actor: Actor) -> list[Any]:
+    """The 共享平台·文件 resources the agency provides or holds an active grant for, by name."""
+    if actor.agency_id is None:
+        return []
+    held = select(Grant.resource_code).where(Grant.grantee_agency_id == actor.agency_id,
+                                             Grant.status == "active")
+    return list(session.execute(select(Entry.resource_code, Entry.name, Entry.agency_id).where(
+        Entry.share_mode == ShareMode.PLATFORM_FILE.value, Entry.resource_code.is_not(None),
+        or_(Entry.agency_id == actor.agency_id, Entry.resource_code.in_(held)))
+        .order_by(Entry.name)).all())

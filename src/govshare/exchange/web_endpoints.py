@@ -9,10 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
-from govshare.catalog.models import Entry
-from govshare.catalog.terms import ShareMode
 from govshare.exchange import endpoint_service, proxy
 from govshare.exchange.endpoint_service import EndpointDraft
 from govshare.kit.errors import DomainError, InvalidInput
@@ -22,24 +19,10 @@ from govshare.kit.pages import render
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
-def _own_api_entries(db, actor) -> list[Any]:
-    if actor.agency_id is None:
-        return []
-    return list(db.execute(select(Entry.resource_code, Entry.name).where(
-        Entry.agency_id == actor.agency_id, Entry.share_mode == ShareMode.PLATFORM_API.value,
-        Entry.resource_code.is_not(None)).order_by(Entry.name)).all())
-
-
 @router.get("/exchange/endpoints")
 def endpoints_page(request: Request, db: DbSession, actor: PageActor, saved: str = ""):
     """The agency's 共享平台·接口 resources and whether each has its endpoint registered."""
-    entries = _own_api_entries(db, actor)
-    registered = {}
-    for e in entries:
-        try:
-            registered[e.resource_code] = endpoint_service.endpoint_of(db, actor, e.resource_code)
-        except DomainError:
-            registered[e.resource_code] = None
+    entries, registered = endpoint_service.own_api_resources(db, actor)
     return render(request, "exchange/endpoints.html", entries=entries, registered=registered, saved=saved)
 
 

@@ -9,11 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import or_, select
 
-from govshare.access.models import Grant
-from govshare.catalog.models import Entry
-from govshare.catalog.terms import ShareMode
 from govshare.exchange import file_service
 from govshare.kit.errors import DomainError
 from govshare.kit.http import CheckedForm, DbSession, PageActor, TransactionalRoute
@@ -25,14 +21,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 @router.get("/exchange/files")
 def files_page(request: Request, db: DbSession, actor: PageActor):
     """The file resources the agency provides, and those it holds an active grant for."""
-    entries = []
-    if actor.agency_id is not None:
-        held = select(Grant.resource_code).where(Grant.grantee_agency_id == actor.agency_id,
-                                                 Grant.status == "active")
-        entries = list(db.execute(select(Entry.resource_code, Entry.name, Entry.agency_id).where(
-            Entry.share_mode == ShareMode.PLATFORM_FILE.value, Entry.resource_code.is_not(None),
-            or_(Entry.agency_id == actor.agency_id, Entry.resource_code.in_(held)))
-            .order_by(Entry.name)).all())
+    entries = file_service.listed_resources(db, actor)
     return render(request, "exchange/files.html", entries=entries, actor=actor)
 
 
